@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class PublicBody(models.Model):
+    """A UK government department, agency or other public body (seeded list)."""
+
+    class Kind(models.TextChoices):
+        MINISTERIAL = "ministerial", "Ministerial department"
+        NON_MINISTERIAL = "non_ministerial", "Non-ministerial department"
+        AGENCY = "agency", "Agency or public body"
+        DEVOLVED = "devolved", "Devolved administration"
+        LOCAL = "local", "Local authority"
+        NHS = "nhs", "NHS body"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MINISTERIAL)
+    email_domain = models.CharField(
+        max_length=100, blank=True, help_text="Main email domain, used to suggest the body."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "public bodies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Email is the sign-in; roles come from accounts.permissions."""
+
+    email = models.EmailField("email address", max_length=254)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Staff are moderators and may use Django admin."
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Set when a verified address on a GOV_EMAIL_DOMAINS domain is confirmed.
+    civil_servant_since = models.DateTimeField(null=True, blank=True)
+    public_body = models.ForeignKey(
+        PublicBody, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_civil_servant(self) -> bool:
+        return self.civil_servant_since is not None
+
+
+class OutboundEmail(models.Model):
+    """An email written to the database first and sent by Celery after commit.
+
+    A broker or SMTP outage delays delivery; the periodic task
+    ``accounts.tasks.send_pending_emails`` sends whatever is still pending.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    # Same key, same email: a retried service call never emails twice.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="outbound_email_pending_idx",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to} ({self.status})"

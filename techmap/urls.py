@@ -1,0 +1,29 @@
+"""Root URLs: the site shell here, each app's pages from its own urls.py."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from techmap import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path(
+        "accessibility/", views.page, {"template": "pages/accessibility.html"}, name="accessibility"
+    ),
+    path("cookies/", views.page, {"template": "pages/cookies.html"}, name="cookies"),
+    path("privacy/", views.page, {"template": "pages/privacy.html"}, name="privacy"),
+    path("account/", include("accounts.urls")),
+    path("account/", include("allauth.urls")),
+    path("", include("suppliers.urls")),
+    path("engagement/", include("engagement.urls")),
+    path("reporting/", include("reporting.urls")),
+    path("den/", include("innovation_den.urls")),
+    path("api/v1/", include("techmap.api_urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "techmap.views.permission_denied"
+handler404 = "techmap.views.page_not_found"
+handler500 = "techmap.views.server_error"
