@@ -236,3 +236,48 @@ class SupplierMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}) at {self.supplier}"
+
+
+class Shortlist(models.Model):
+    """A civil servant's named list of suppliers, with the search it was built from."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shortlists"
+    )
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    # The query string of the search and filters the list was built from (q=…&region=…).
+    search_query = models.CharField(max_length=2000, blank=True)
+    suppliers = models.ManyToManyField(Supplier, through="ShortlistEntry", related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="shortlist_owner_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShortlistEntry(models.Model):
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="entries")
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="+")
+    note = models.TextField(blank=True)
+    # The search that found the supplier, when added from a results page.
+    search_query = models.CharField(max_length=2000, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at"]
+        verbose_name_plural = "shortlist entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shortlist", "supplier"], name="shortlist_entry_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} in {self.shortlist}"
