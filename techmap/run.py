@@ -47,6 +47,10 @@ def _stop(children: list[subprocess.Popen]) -> None:
             child.wait()
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     os.chdir(BASE_DIR)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "techmap.settings")
@@ -55,8 +59,10 @@ def main() -> int:
 
     from techmap import embedded
 
-    # Stop on SIGTERM as on Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    # Ctrl-C and SIGTERM both stop everything. Installed explicitly: a shell
+    # that starts us in the background would otherwise leave SIGINT ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     embedded_used = embedded.wanted()
     children: list[subprocess.Popen] = []
     try:
@@ -129,7 +135,8 @@ def main() -> int:
         _say(f"start-up failed: {' '.join(error.cmd[1:])} exited with {error.returncode}")
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         _stop(children)
         if embedded_used:
             embedded.stop_services()

@@ -1,0 +1,35 @@
+# Production image: gunicorn + whitenoise for web; the same image runs the
+# Celery worker and beat (see docker-compose.yml).
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY static ./static
+RUN npm run build:css
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    DJANGO_ENV=production
+WORKDIR /app
+RUN useradd --create-home --uid 10001 techmap
+COPY pyproject.toml ./
+COPY techmap ./techmap
+COPY accounts ./accounts
+COPY suppliers ./suppliers
+COPY engagement ./engagement
+COPY reporting ./reporting
+COPY innovation_den ./innovation_den
+RUN pip install .
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+COPY --from=assets /app/static/build ./static/build
+COPY --from=assets /app/node_modules/govuk-frontend ./node_modules/govuk-frontend
+# collectstatic needs settings to load; these build-time values never reach runtime.
+RUN SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=postgres://build/build \
+    REDIS_URL=redis://build:6379/0 STATIC_ROOT=/app/staticfiles \
+    python manage.py collectstatic --no-input -v 0
+USER techmap
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+CMD ["gunicorn", "techmap.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
