@@ -56,7 +56,6 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 test: setup browser lint
-	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup

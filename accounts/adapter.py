@@ -3,27 +3,47 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.contrib.sites.shortcuts import get_current_site
+from django.http import HttpRequest
+from django.urls import reverse
 
-from accounts import services
+from accounts import permissions, services
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Queue allauth's emails in the outbox instead of sending them in the request."""
-        context = {"current_site": self.request and self.get_current_site(), **context}
-        subject = render_to_string(f"{template_prefix}_subject.txt", context, self.request)
-        subject = self.format_email_subject(" ".join(subject.splitlines()).strip())
-        body = render_to_string(f"{template_prefix}_message.txt", context, self.request).strip()
-        try:
-            html = render_to_string(f"{template_prefix}_message.html", context, self.request)
-        except TemplateDoesNotExist:
-            html = ""
-        services.email_queue(to=email, subject=subject, body=body, html_body=html)
+        """Queue allauth's emails in the outbox instead of sending them in the request.
+
+        allauth renders them (its templates, subject prefix and context); the
+        outbox writes them now and Celery sends them after the commit.
+        """
+        request = self.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        html_body = next(
+            (
+                content
+                for content, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
+            "",
+        )
+        services.email_queue(
+            to=email, subject=message.subject, body=message.body, html_body=html_body
+        )
 
     def confirm_email(self, request, email_address) -> bool:
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
             services.user_email_verified(user=email_address.user, email=email_address.email)
         return confirmed
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # A new civil servant says which public body they work for before anything else.
+        if permissions.needs_public_body(request.user):
+            return reverse("accounts:public_body")
+        return super().get_login_redirect_url(request)
+
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        return reverse("accounts:profile")

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class PublicBody(models.Model):
@@ -23,6 +24,7 @@ class PublicBody(models.Model):
     email_domain = models.CharField(
         max_length=100, blank=True, help_text="Main email domain, used to suggest the body."
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -57,7 +59,9 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. Email is the sign-in; roles come from accounts.permissions."""
 
-    email = models.EmailField("email address", max_length=254)
+    # Stored lower-case (the manager and allauth both normalise it); the unique
+    # index serves exact look-ups, the Lower() constraint below guards case.
+    email = models.EmailField("email address", max_length=254, unique=True)
     full_name = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(
         default=False, help_text="Staff are moderators and may use Django admin."
@@ -71,6 +75,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
 
     objects = UserManager()
+    # Who became a civil servant, changed public body or was made staff, and when.
+    # The password hash and sign-in time are not worth keeping a copy of.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

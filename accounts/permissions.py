@@ -1,4 +1,13 @@
-"""Who may do what, as yes/no functions. Views, the API, admin and tasks call these."""
+"""Who may do what, as yes/no functions. Views, the API, admin and tasks call these.
+
+The roles:
+
+- a **civil servant** has confirmed an address on a government domain
+  (``settings.GOV_EMAIL_DOMAINS``, sub-domains included) and is still active;
+- a **moderator** is an active staff user (Django admin);
+- anyone else signed in is an **ordinary user**, who may register a supplier;
+- everyone else is the public.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +15,64 @@ from django.conf import settings
 
 
 def is_gov_email(email: str) -> bool:
-    """True for an address on an allowed government domain or one of its sub-domains."""
+    """True for an address on an allowed government domain or one of its sub-domains.
+
+    ``x@cabinetoffice.gov.uk`` is on ``gov.uk``; ``x@evilgov.uk`` and
+    ``x@gov.uk.example.com`` are not.
+    """
+    if not email or "@" not in email:
+        return False
     domain = email.rsplit("@", 1)[-1].strip().lower().rstrip(".")
+    if not domain:
+        return False
     return any(
         domain == allowed or domain.endswith("." + allowed)
-        for allowed in (d.lower().lstrip(".") for d in settings.GOV_EMAIL_DOMAINS)
+        for allowed in (d.strip().lower().strip(".") for d in settings.GOV_EMAIL_DOMAINS)
+        if allowed
     )
 
 
+def is_signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
 def is_moderator(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+    return is_signed_in(user) and bool(user.is_staff)
 
 
 def is_civil_servant(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_civil_servant)
+    return is_signed_in(user) and bool(user.is_civil_servant)
+
+
+def is_ordinary_user(user) -> bool:
+    """Signed in, neither a civil servant nor a moderator: a (would-be) supplier user."""
+    return is_signed_in(user) and not is_civil_servant(user) and not is_moderator(user)
 
 
 def can_choose_public_body(user) -> bool:
     return is_civil_servant(user)
+
+
+def needs_public_body(user) -> bool:
+    """A civil servant who has not yet said which public body they work for."""
+    return is_civil_servant(user) and user.public_body_id is None
+
+
+def can_set_public_body_for(actor, user) -> bool:
+    """Civil servants choose their own public body; moderators may correct anyone's."""
+    return is_moderator(actor) or (is_signed_in(actor) and actor.pk == user.pk)
+
+
+def can_manage_outbox(user) -> bool:
+    """Moderators may look at the email outbox and push an email out again."""
+    return is_moderator(user)
+
+
+def can_manage_api_tokens(actor, user) -> bool:
+    """Create and list API tokens: only your own, and only when signed in."""
+    return is_signed_in(actor) and actor.pk == user.pk
+
+
+def can_revoke_api_token(actor, token) -> bool:
+    """Revoke a token: its user, or a moderator (for example after a leak)."""
+    return can_manage_api_tokens(actor, token.user) or is_moderator(actor)

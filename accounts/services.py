@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,8 +40,6 @@ def email_queue(
 
 def _enqueue(task, *args) -> None:
     """Hand a task to the broker; if it is down the periodic sweep picks the work up."""
-    import logging
-
     try:
         task.delay(*args)
     except Exception:
@@ -48,20 +48,61 @@ def _enqueue(task, *args) -> None:
         )
 
 
+def email_send_now(*, actor: User, email: OutboundEmail) -> bool:
+    """Send one outbox email now, in this process (the admin's "send now" action).
+
+    Before: ``actor`` is a moderator, else PermissionDenied. A FAILED email is put
+    back to PENDING with its attempts reset first, so it gets a fresh run of
+    retries. After: the email is SENT, or still PENDING with ``last_error`` set.
+    A SENT email is never sent again. Returns whether this call sent it.
+    """
+    from accounts.tasks import send_email
+
+    if not permissions.can_manage_outbox(actor):
+        raise PermissionDenied("Only moderators manage the outbox.")
+    with transaction.atomic():
+        requeued = OutboundEmail.objects.filter(
+            pk=email.pk, status=OutboundEmail.Status.FAILED
+        ).update(status=OutboundEmail.Status.PENDING, attempts=0)
+    if requeued:
+        logging.getLogger(__name__).info("email %s requeued by %s", email.pk, actor.pk)
+    # The task function itself, run inline: same locking and bookkeeping as the worker.
+    return send_email(email.pk)
+
+
 def user_email_verified(*, user: User, email: str) -> User:
-    """Record a verified address; on a government domain the user becomes a civil servant."""
-    if permissions.is_gov_email(email) and user.civil_servant_since is None:
-        user.civil_servant_since = timezone.now()
-        user.save(update_fields=["civil_servant_since"])
+    """Record that ``user`` confirmed ``email``; on a government domain they become a civil servant.
+
+    Before: allauth has marked the address verified (the adapter calls this).
+    After: ``civil_servant_since`` is set if the address is on ``GOV_EMAIL_DOMAINS``
+    (sub-domains match) and was not set already; nothing changes otherwise, so
+    calling it twice is harmless. The change is kept in the user's history.
+    """
+    if not permissions.is_gov_email(email):
+        return user
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.civil_servant_since is None:
+            locked.civil_servant_since = timezone.now()
+            locked._change_reason = f"Confirmed government address {email}"
+            locked.save(update_fields=["civil_servant_since"])
+    user.civil_servant_since = locked.civil_servant_since
     return user
 
 
 def user_set_public_body(*, actor: User, user: User, public_body: PublicBody) -> User:
-    """A civil servant chooses the public body they work for."""
-    if actor != user and not permissions.is_moderator(actor):
+    """A civil servant chooses the public body they work for (a moderator may correct it).
+
+    Before: ``user`` is a civil servant; ``actor`` is ``user`` or a moderator,
+    else PermissionDenied. After: ``user.public_body`` is ``public_body``, with
+    the change in the user's history.
+    """
+    if not permissions.can_set_public_body_for(actor, user):
         raise PermissionDenied("You can only choose your own public body.")
     if not permissions.can_choose_public_body(user):
         raise PermissionDenied("Only civil servants choose a public body.")
-    user.public_body = public_body
-    user.save(update_fields=["public_body"])
+    with transaction.atomic():
+        user.public_body = public_body
+        user._change_reason = f"Public body set to {public_body.name}"
+        user.save(update_fields=["public_body"])
     return user

@@ -16,11 +16,14 @@ def prepare_environment() -> None:
 def load_settings_or_exit() -> None:
     """Import settings now, so a missing variable is one line on stderr, not a traceback."""
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
 
-    from techmap.settings import MissingSetting
-
+    # MissingSetting cannot be imported from techmap.settings first: importing that
+    # module is what raises it. It is an ImproperlyConfigured, recognised by name.
     try:
         settings.INSTALLED_APPS  # noqa: B018 - forces the settings module to load
-    except MissingSetting as error:
+    except ImproperlyConfigured as error:
+        if type(error).__name__ != "MissingSetting":
+            raise
         sys.stderr.write(f"techmap: {error}\n")
         raise SystemExit(1) from None

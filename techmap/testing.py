@@ -21,6 +21,28 @@ def pytest_load_initial_conftests(early_config, parser, args) -> None:
     from techmap import embedded
 
     _started.update(embedded.ensure_services())
+    # Tasks that tests queue (and no worker consumes) go to a broker database of
+    # their own, emptied at the start of each run, never to the one make run uses.
+    if not os.environ.get("CELERY_BROKER_URL"):
+        os.environ["CELERY_BROKER_URL"] = _with_db(os.environ["REDIS_URL"], 15)
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            _flush(os.environ["CELERY_BROKER_URL"])
+
+
+def _with_db(url: str, db: int) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def _flush(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError:
+        pass  # the tests that need Redis will say so
 
 
 def pytest_unconfigure(config) -> None:
