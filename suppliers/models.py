@@ -12,7 +12,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from simple_history.models import HistoricalRecords
 
 # 8 characters: 8 digits, or a two-letter prefix (SC, NI, OC, SO, NC, …) and 6 digits.
@@ -23,6 +23,24 @@ companies_house_number_validator = RegexValidator(
     "(such as SC or NI) followed by 6 digits.",
     code="invalid_companies_house_number",
 )
+
+
+def website_domain_expression(field: str = "website") -> models.Func:
+    """The host of a website, lower case, without ``www.``: https://www.Acme.co.uk/x → acme.co.uk.
+
+    An expression (and an index on it, ``supplier_website_domain_idx``) rather than a
+    column, so every writer (services, the CSV import's bulk SQL) keeps it right.
+    Moderation flags two suppliers with the same domain as possible duplicates.
+    """
+    return Lower(
+        models.Func(
+            models.F(field),
+            models.Value(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(www[.])?([^/:?#]*).*$"),
+            models.Value(r"\2"),
+            function="regexp_replace",
+            output_field=models.CharField(),
+        )
+    )
 
 
 class Region(models.Model):
@@ -127,7 +145,8 @@ class Supplier(models.Model):
     website = models.URLField(max_length=300, blank=True)
     summary = models.CharField(max_length=250, blank=True)
     description = models.TextField(blank=True)
-    size = models.CharField(max_length=10, choices=Size.choices)
+    # Blank while a self-registration is a draft (submitting requires it) and when unknown.
+    size = models.CharField(max_length=10, choices=Size.choices, blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True)
     year_founded = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
@@ -155,6 +174,22 @@ class Supplier(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Self-registration and moderation (issue 4).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who registered the supplier (empty for imports and moderators' entries).",
+    )
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the profile was last sent for review."
+    )
+    status_reason = models.TextField(
+        blank=True, help_text="The moderator's reason for the current status (rejected, suspended)."
+    )
+    suspended_at = models.DateTimeField(null=True, blank=True)
     # Weighted: name A; summary and capabilities B; description and case studies C.
     # Written by suppliers.services, never by a trigger or a save() override.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -176,6 +211,12 @@ class Supplier(models.Model):
             GinIndex(fields=["search_vector"], name="supplier_search_vector_gin"),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="supplier_name_trgm_gin"),
             models.Index(fields=["status", "-updated_at"], name="supplier_status_updated_idx"),
+            models.Index(website_domain_expression(), name="supplier_website_domain_idx"),
+            models.Index(
+                fields=["submitted_at"],
+                name="supplier_review_queue_idx",
+                condition=models.Q(status="pending_review"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -281,3 +322,142 @@ class ShortlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier} in {self.shortlist}"
+
+
+class SupplierRevision(models.Model):
+    """An edit to a published (or suspended) profile, held until a moderator decides.
+
+    ``proposed`` holds the proposed values only for what the edit changes:
+    ``{"fields": {name: value}, "m2m": {"regions": [codes]}, "case_studies": [...]}``
+    (``case_studies``, when present, is the whole proposed list: each item has the
+    case-study fields and ``id`` of the live one it changes, or null for a new one).
+    ``base`` holds the live values of the same keys when the edit was last saved, so
+    a moderator sees what it changes even if the live profile moved since.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="revisions")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    proposed = models.JSONField(default=dict)
+    base = models.JSONField(default=dict)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier"],
+                condition=models.Q(status="pending"),
+                name="supplier_revision_one_pending",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["submitted_at"],
+                name="supplier_revision_queue_idx",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Edit to {self.supplier} ({self.get_status_display()})"
+
+
+class ModerationDecision(models.Model):
+    """One moderator decision about a supplier (or one of its revisions): who, when, why.
+
+    Append-only: written by ``suppliers.services`` and shown to the supplier's owners.
+    """
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        SUSPEND = "suspend", "Suspended"
+        REINSTATE = "reinstate", "Reinstated"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="decisions")
+    revision = models.ForeignKey(
+        SupplierRevision, null=True, blank=True, on_delete=models.CASCADE, related_name="decisions"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reason = models.TextField(blank=True)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["supplier", "-created_at"], name="moderation_supplier_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.supplier}"
+
+
+class SupplierInvitation(models.Model):
+    """An owner's single-use, expiring invitation for someone to join a supplier.
+
+    Only a SHA-256 hash of the token in the emailed link is stored.
+    """
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(
+        max_length=10,
+        choices=SupplierMembership.Role.choices,
+        default=SupplierMembership.Role.MEMBER,
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "supplier",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="supplier_invitation_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.supplier}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+class SupplierForReview(Supplier):
+    """The moderation queue in Django admin: new profiles and pending revisions."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "supplier waiting for review"
+        verbose_name_plural = "moderation queue"

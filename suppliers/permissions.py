@@ -1,0 +1,102 @@
+"""Who may do what with suppliers, as yes/no functions.
+
+Views, the API, admin and tasks call these; a check is never written twice.
+Every function accepts any user object, including ``AnonymousUser`` and ``None``.
+"""
+
+from __future__ import annotations
+
+from accounts.permissions import is_civil_servant, is_moderator, is_ordinary_user
+from suppliers.models import Supplier, SupplierMembership
+
+
+def _role(user, supplier: Supplier) -> str | None:
+    """The user's membership role at the supplier, or None (one query, no caching)."""
+    if not (user and user.is_authenticated and user.is_active) or supplier.pk is None:
+        return None
+    return (
+        SupplierMembership.objects.filter(supplier_id=supplier.pk, user_id=user.pk)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def can_moderate(user) -> bool:
+    """Moderators (active staff) approve, reject, suspend and edit any supplier."""
+    return is_moderator(user)
+
+
+def can_create_supplier(user) -> bool:
+    """Who may create a supplier directly (published or not) through the moderation tools.
+
+    Self-registration by supplier users (issue 4) gets its own rule and service.
+    """
+    return is_moderator(user)
+
+
+def can_edit_supplier(user, supplier: Supplier) -> bool:
+    """Owners and members of the supplier, and moderators."""
+    if is_moderator(user):
+        return True
+    return _role(user, supplier) in (SupplierMembership.Role.OWNER, SupplierMembership.Role.MEMBER)
+
+
+def can_manage_members(user, supplier: Supplier) -> bool:
+    """Owners of the supplier, and moderators."""
+    if is_moderator(user):
+        return True
+    return _role(user, supplier) == SupplierMembership.Role.OWNER
+
+
+# Statuses in which the supplier's public profile is (or was) live: its people's edits
+# wait as a pending revision there, and apply directly in every other status.
+LIVE_STATUSES = (Supplier.Status.PUBLISHED, Supplier.Status.SUSPENDED)
+
+
+def can_register_supplier(user) -> bool:
+    """Self-registration: signed-in users who are neither civil servants nor moderators."""
+    return is_ordinary_user(user)
+
+
+def can_change_case_studies(user, supplier: Supplier) -> bool:
+    """Moderators; the supplier's people only while the profile is not live."""
+    if is_moderator(user):
+        return True
+    return supplier.status not in LIVE_STATUSES and can_edit_supplier(user, supplier)
+
+
+def can_submit_supplier(user, supplier: Supplier) -> bool:
+    """Send a draft or rejected profile for review: its owners and members."""
+    return _role(user, supplier) is not None
+
+
+def can_view_moderation(user, supplier: Supplier) -> bool:
+    """The moderation history (decisions and reasons): the supplier's owners and moderators."""
+    return can_manage_members(user, supplier)
+
+
+def can_leave_supplier(user, supplier: Supplier) -> bool:
+    """Anyone who belongs to the supplier may leave it (unless they are the last owner)."""
+    return _role(user, supplier) is not None
+
+
+def can_accept_invitation(user, invitation) -> bool:
+    """Only the signed-in account with the invited email address."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (user.email or "").strip().lower() == invitation.email.strip().lower()
+    )
+
+
+def can_view_supplier(user, supplier: Supplier) -> bool:
+    """Published suppliers are public; any other status only to its people and moderators."""
+    if supplier.status == Supplier.Status.PUBLISHED:
+        return True
+    return can_edit_supplier(user, supplier)
+
+
+def can_use_shortlists(user) -> bool:
+    """Shortlists are for civil servants (a verified government email address)."""
+    return is_civil_servant(user)

@@ -1,0 +1,543 @@
+"""API input and output shapes for the supplier registry (see techmap/api.py for conventions).
+
+Output serializers are read-only and expect the querysets built in ``suppliers.api`` (codes
+of the related rows already aggregated into arrays), so a page of any size is one query.
+Input serializers only validate and convert; the views pass ``validated_data`` to
+``suppliers.services``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from suppliers.filters import CODE_PARAMETERS, MAX_VALUES
+from suppliers.models import (
+    COMPANIES_HOUSE_NUMBER_RE,
+    Capability,
+    CapabilityGroup,
+    CaseStudy,
+    Certification,
+    Framework,
+    Region,
+    Supplier,
+)
+from suppliers.selectors import MAX_QUERY_LENGTH, ORDERINGS, reference_data
+
+# --- Reference data -----------------------------------------------------------------------------
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["code", "name", "slug"]
+
+
+class CapabilitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Capability
+        fields = ["code", "name", "description"]
+
+
+class CapabilityGroupSerializer(serializers.ModelSerializer):
+    capabilities = CapabilitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CapabilityGroup
+        fields = ["code", "name", "description", "capabilities"]
+
+
+class CertificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Certification
+        fields = ["code", "name", "description"]
+
+
+class FrameworkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Framework
+        fields = ["code", "name", "description"]
+
+
+# --- Suppliers: output ------------------------------------------------------------------------
+
+SUPPLIER_LIST_FIELDS = [
+    "slug",
+    "name",
+    "summary",
+    "website",
+    "size",
+    "is_sme",
+    "hq_region",
+    "regions",
+    "capabilities",
+    "certifications",
+    "frameworks",
+    "published_at",
+    "updated_at",
+    "url",
+]
+
+
+class SupplierListSerializer(serializers.Serializer):
+    """A published supplier in a list: related rows as codes (see the reference endpoints).
+
+    ``to_representation`` is written out by hand: this runs 20–100 times a request and the
+    generic field machinery was most of the endpoint's time.
+    """
+
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    summary = serializers.CharField(read_only=True)
+    website = serializers.URLField(read_only=True, allow_blank=True)
+    size = serializers.ChoiceField(choices=Supplier.Size.choices, read_only=True)
+    is_sme = serializers.BooleanField(read_only=True)
+    hq_region = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Region code of the head office."
+    )
+    regions = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Codes of the regions served."
+    )
+    capabilities = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Capability codes."
+    )
+    certifications = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Certification codes."
+    )
+    frameworks = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Framework codes."
+    )
+    published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    url = serializers.URLField(read_only=True, help_text="This supplier in the API.")
+
+    def _url(self, slug: str) -> str:
+        base = self.context.get("supplier_url_base")
+        if base is None:
+            request = self.context["request"]
+            base = request.build_absolute_uri("/api/v1/suppliers/")
+            self.context["supplier_url_base"] = base
+        return f"{base}{slug}/"
+
+    @staticmethod
+    def _time(value) -> str | None:
+        if value is None:
+            return None
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def to_representation(self, obj: Supplier) -> dict[str, Any]:
+        return {
+            "slug": obj.slug,
+            "name": obj.name,
+            "summary": obj.summary,
+            "website": obj.website,
+            "size": obj.size,
+            "is_sme": obj.size in Supplier.SME_SIZES,
+            "hq_region": obj.hq_region_code,
+            "regions": obj.region_codes or [],
+            "capabilities": obj.capability_codes or [],
+            "certifications": obj.certification_codes or [],
+            "frameworks": obj.framework_codes or [],
+            "published_at": self._time(obj.published_at),
+            "updated_at": self._time(obj.updated_at),
+            "url": self._url(obj.slug),
+        }
+
+
+class CaseStudySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseStudy
+        fields = ["id", "title", "client_type", "client_name", "summary", "outcome", "year"]
+        read_only_fields = ["id"]
+
+
+class SupplierDetailSerializer(SupplierListSerializer):
+    """A published supplier's public profile."""
+
+    companies_house_number = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    employees = serializers.IntegerField(read_only=True, allow_null=True)
+    year_founded = serializers.IntegerField(read_only=True, allow_null=True)
+    case_studies = CaseStudySerializer(many=True, read_only=True)
+
+    def to_representation(self, obj: Supplier) -> dict[str, Any]:
+        data = super().to_representation(obj)
+        data.update(
+            companies_house_number=obj.companies_house_number,
+            description=obj.description,
+            employees=obj.employees,
+            year_founded=obj.year_founded,
+            case_studies=CaseStudySerializer(obj.case_studies.all(), many=True).data,
+        )
+        return data
+
+
+class MySupplierSerializer(SupplierDetailSerializer):
+    """The full profile for the supplier's own people: any status, with contact details."""
+
+    status = serializers.ChoiceField(choices=Supplier.Status.choices, read_only=True)
+    contact_name = serializers.CharField(read_only=True)
+    contact_email = serializers.EmailField(read_only=True, allow_blank=True)
+    contact_phone = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    role = serializers.ChoiceField(
+        choices=[("owner", "Owner"), ("member", "Member")],
+        read_only=True,
+        allow_null=True,
+        help_text="Your role at this supplier (null for a moderator who is not a member).",
+    )
+
+    def to_representation(self, obj: Supplier) -> dict[str, Any]:
+        data = super().to_representation(obj)
+        request = self.context["request"]
+        data["url"] = request.build_absolute_uri(f"/api/v1/my/suppliers/{obj.slug}/")
+        data.update(
+            status=obj.status,
+            contact_name=obj.contact_name,
+            contact_email=obj.contact_email,
+            contact_phone=obj.contact_phone,
+            created_at=self._time(obj.created_at),
+            role=getattr(obj, "my_role", None),
+        )
+        return data
+
+
+# --- Facets -----------------------------------------------------------------------------------
+
+
+class FacetValueSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The value to pass back as the filter parameter.")
+    name = serializers.CharField()
+    count = serializers.IntegerField(help_text="Published suppliers matching with this value.")
+    selected = serializers.BooleanField()
+
+
+class CapabilityFacetGroupSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    capabilities = FacetValueSerializer(many=True)
+
+
+class FacetsSerializer(serializers.Serializer):
+    capability = CapabilityFacetGroupSerializer(many=True)
+    region = FacetValueSerializer(many=True)
+    sme = FacetValueSerializer(many=True)
+    certification = FacetValueSerializer(many=True)
+    framework = FacetValueSerializer(many=True)
+
+
+@extend_schema_serializer(many=False)
+class SupplierPageSerializer(serializers.Serializer):
+    """The schema of a page of /api/v1/suppliers/ (cursor page plus facets)."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SupplierListSerializer(many=True)
+    facets = FacetsSerializer(
+        required=False,
+        help_text="Only with `facets=true`: the same counts as the filters on /suppliers/.",
+    )
+
+
+# --- Suppliers: query parameters ----------------------------------------------------------------
+
+
+def _query_choices(refdata, kind: str) -> list[tuple[str, str]]:
+    options = getattr(refdata, kind)
+    codes = [(option.code, option.name) for option in options]
+    if kind == "regions":  # ITL1 codes first: they are what /api/v1/regions/ shows
+        codes = [(option.itl_code, option.name) for option in options] + codes
+    return codes
+
+
+def _query_codes(refdata, kind: str) -> set[str]:
+    return {code for code, _ in _query_choices(refdata, kind)}
+
+
+class SupplierQuerySerializer(serializers.Serializer):
+    """Query parameters of /api/v1/suppliers/: the same as the /suppliers/ search page.
+
+    Checked strictly here (a wrong type or an unknown code is a 400; the schema lists the
+    codes), then the web's FilterSet (``strict=True``) and search selector run on them.
+    Repeat a multi-valued parameter for several values (``region=TLI&region=TLJ``): OR within
+    a filter, AND between filters. Pass ``refdata`` (suppliers.selectors.reference_data()) in
+    the context so the codes are read once per request.
+    """
+
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_QUERY_LENGTH,
+        trim_whitespace=False,
+        help_text='Search words, web-search syntax: "quoted phrase", -without, either or other.',
+    )
+    capability = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]),
+        required=False,
+        max_length=MAX_VALUES,
+        help_text="Capability codes (any of them); see /api/v1/capabilities/.",
+    )
+    region = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]),
+        required=False,
+        max_length=MAX_VALUES,
+        help_text="Regions served (any of them): ITL1 codes such as TLI, or slugs such as "
+        "london; see /api/v1/regions/.",
+    )
+    sme = serializers.ChoiceField(
+        choices=[("true", "SMEs only"), ("false", "Large suppliers only")],
+        required=False,
+        help_text="true: SMEs only; false: large suppliers only.",
+    )
+    certification = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]),
+        required=False,
+        max_length=MAX_VALUES,
+        help_text="Certification codes (any of them); see /api/v1/certifications/.",
+    )
+    framework = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]),
+        required=False,
+        max_length=MAX_VALUES,
+        help_text="Framework codes (any of them); see /api/v1/frameworks/.",
+    )
+    ordering = serializers.ChoiceField(
+        choices=list(ORDERINGS.items()),
+        required=False,
+        help_text="relevance (the default with q), name (the default without q), or updated "
+        "(most recently updated first).",
+    )
+    facets = serializers.ChoiceField(
+        choices=[("true", "Add the facets block"), ("false", "No facets (the default)")],
+        required=False,
+        help_text="true: add `facets`, the count of matching suppliers for each filter value "
+        "(the same counts as the filters on /suppliers/).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refdata = self.context.get("refdata") or reference_data()
+        for name, (kind, _) in CODE_PARAMETERS.items():
+            self.fields[name].child.choices = _query_choices(refdata, kind)
+
+    SINGLE = {
+        "q": None,
+        "sme": ("true", "false"),
+        "ordering": tuple(ORDERINGS),
+        "facets": ("true", "false"),
+    }
+
+    @classmethod
+    def check(cls, data, refdata) -> dict[str, Any]:
+        """Validate a QueryDict as an instance would, without building DRF fields.
+
+        The view calls this on every list request (building the serializer's choice fields
+        cost more than the query); the class itself documents the parameters in the schema.
+        Raises ValidationError with the same paths, codes and messages as the serializer.
+        """
+        errors: dict[str, Any] = {}
+        cleaned: dict[str, Any] = {}
+        for name, choices in cls.SINGLE.items():
+            values = data.getlist(name)
+            if not values:
+                continue
+            if len(values) > 1:
+                errors[name] = [ErrorDetail("Give this parameter once.", code="invalid")]
+                continue
+            value = values[0]
+            if choices is None:
+                if len(value) > MAX_QUERY_LENGTH:
+                    message = f"Ensure this field has no more than {MAX_QUERY_LENGTH} characters."
+                    errors[name] = [ErrorDetail(message, code="max_length")]
+                    continue
+            elif value not in choices:
+                message = f'"{value}" is not a valid choice.'
+                errors[name] = [ErrorDetail(message, code="invalid_choice")]
+                continue
+            cleaned[name] = value
+        for name, (kind, _) in CODE_PARAMETERS.items():
+            values = data.getlist(name)
+            if not values:
+                continue
+            if len(values) > MAX_VALUES:
+                message = f"Ensure this field has no more than {MAX_VALUES} elements."
+                errors[name] = [ErrorDetail(message, code="max_length")]
+                continue
+            allowed = _query_codes(refdata, kind)
+            bad = {
+                index: [ErrorDetail(f'"{value}" is not a valid choice.', code="invalid_choice")]
+                for index, value in enumerate(values)
+                if value not in allowed
+            }
+            if bad:
+                errors[name] = bad
+            else:
+                cleaned[name] = values
+        if errors:
+            raise serializers.ValidationError(errors)
+        return cleaned
+
+    def to_internal_value(self, data):
+        # QueryDict → lists for the multi-valued parameters, single values for the others.
+        if hasattr(data, "getlist"):
+            plain: dict[str, Any] = {}
+            errors: dict[str, list[str]] = {}
+            for name, field in self.fields.items():
+                if name not in data:
+                    continue
+                values = data.getlist(name)
+                if isinstance(field, serializers.ListField):
+                    plain[name] = values
+                elif len(values) > 1:
+                    errors[name] = ["Give this parameter once."]
+                else:
+                    plain[name] = values[0]
+            if errors:
+                raise serializers.ValidationError(errors)
+            data = plain
+        return super().to_internal_value(data)
+
+
+# --- Suppliers: input (the supplier's own people) ---------------------------------------------
+
+
+class _StrictString:
+    """JSON strings only: a number or boolean sent for a text field is a type error, not text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_StrictString, serializers.CharField):
+    default_error_messages = {"invalid": "Not a valid string."}
+
+
+class StrictEmailField(_StrictString, serializers.EmailField):
+    pass
+
+
+class StrictRegexField(_StrictString, serializers.RegexField):
+    pass
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """JSON integers only (not "5", 5.0 or true)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# A website as the API takes it: stricter than a URI, so that every value the schema allows
+# also passes the model's URLValidator (no ports, IP addresses or user info; DNS label and
+# TLD lengths; printable ASCII in the path).
+WEBSITE_RE = (
+    r"^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(/[!-~]*)?$"
+)
+
+
+# Where each coded field of the write serializer takes its values from (ReferenceData).
+WRITE_CODE_FIELDS = {
+    "hq_region": "regions",
+    "regions": "regions",
+    "capabilities": "capabilities",
+    "certifications": "certifications",
+    "frameworks": "frameworks",
+}
+
+
+def _code_choices(refdata, kind: str) -> list[tuple[str, str]]:
+    options = getattr(refdata, kind)
+    if kind == "regions":  # ITL1 codes, as /api/v1/regions/ shows them
+        return [(option.itl_code, option.name) for option in options]
+    return [(option.code, option.name) for option in options]
+
+
+class SupplierWriteSerializer(serializers.Serializer):
+    """Fields a supplier's people (or a moderator) send; the services check the rules.
+
+    Related rows are given by code (see the reference endpoints); ``validated_data`` holds
+    their ids, ready for ``suppliers.services``.
+    """
+
+    name = StrictCharField(max_length=200)
+    companies_house_number = StrictRegexField(
+        COMPANIES_HOUSE_NUMBER_RE,
+        max_length=8,
+        help_text="8 digits, or 2 capital letters (SC, NI, OC, …) and 6 digits.",
+    )
+    website = StrictRegexField(
+        WEBSITE_RE,
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="http:// or https://, a domain name, and an optional path.",
+    )
+    summary = StrictCharField(max_length=250, required=False, allow_blank=True)
+    description = StrictCharField(
+        max_length=20000, required=False, allow_blank=True, trim_whitespace=False
+    )
+    size = serializers.ChoiceField(choices=Supplier.Size.choices)
+    employees = StrictIntegerField(
+        min_value=0, max_value=10_000_000, required=False, allow_null=True
+    )
+    year_founded = StrictIntegerField(
+        min_value=1800, max_value=2100, required=False, allow_null=True
+    )
+    hq_region = serializers.ChoiceField(
+        choices=[], required=False, allow_null=True, help_text="Region code (ITL1)."
+    )
+    regions = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]), required=False, help_text="Region codes."
+    )
+    capabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]), required=False, help_text="Capability codes."
+    )
+    certifications = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]),
+        required=False,
+        help_text="Certification codes.",
+    )
+    frameworks = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]), required=False, help_text="Framework codes."
+    )
+    contact_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    contact_email = StrictEmailField(required=False, allow_blank=True)
+    contact_phone = StrictCharField(max_length=30, required=False, allow_blank=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refdata = self.context.get("refdata") or reference_data()
+        for name, kind in WRITE_CODE_FIELDS.items():
+            field = self.fields[name]
+            target = field.child if isinstance(field, serializers.ListField) else field
+            target.choices = _code_choices(self.refdata, kind)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Codes → ids for the services."""
+        for name, kind in WRITE_CODE_FIELDS.items():
+            if name not in attrs or attrs[name] is None:
+                continue
+            options = getattr(self.refdata, kind)
+            ids = {
+                (option.itl_code if kind == "regions" else option.code): option.id
+                for option in options
+            }
+            value = attrs[name]
+            attrs[name] = (
+                [ids[code] for code in dict.fromkeys(value)]
+                if isinstance(value, list)
+                else ids[value]
+            )
+        if attrs.get("hq_region") is not None:
+            # The services take a Region; the id is all a foreign key needs.
+            attrs["hq_region"] = Region(pk=attrs["hq_region"])
+        return attrs
