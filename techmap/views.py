@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from techmap import api
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
@@ -65,14 +67,20 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if api.is_api_request(request):  # never an HTML page under /api/v1/
+        return api.django_error_response(request, 403)
     return render(request, "errors/403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if api.is_api_request(request):
+        return api.django_error_response(request, 404)
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if api.is_api_request(request):
+        return api.django_error_response(request, 500)
     # No request context: the failure may be in a context processor or the database.
     from django.template import loader
 

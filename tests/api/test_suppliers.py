@@ -1,0 +1,422 @@
+"""/api/v1/suppliers/, its exports, the reference data and /api/v1/my/suppliers/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django.utils.http import http_date
+
+from suppliers import services
+from suppliers.filters import SupplierFilterSet
+from suppliers.models import Capability, Certification, Framework, Region, Supplier
+from tests import factories
+from tests.api.conftest import assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+def make(name: str, *, status: str = "published", size: str = "small", **fields) -> Supplier:
+    """A supplier written through the service, so its search vector is current."""
+    make.n = getattr(make, "n", 0) + 1
+    return services.supplier_create(
+        actor=None,
+        name=name,
+        companies_house_number=f"{70000000 + make.n:08d}",
+        size=size,
+        status=status,
+        summary=fields.pop("summary", f"{name} helps government."),
+        **fields,
+    )
+
+
+@pytest.fixture
+def registry(db):
+    london, wales = Region.objects.get(code="TLI"), Region.objects.get(code="TLL")
+    pentest = Capability.objects.get(code="penetration-testing")
+    research = Capability.objects.get(code="user-research")
+    iso = Certification.objects.order_by("pk").first()
+    gcloud = Framework.objects.order_by("pk").first()
+    return {
+        "kestrel": make(
+            "Kestrel Ledger Systems",
+            summary="Penetration testing and secure design.",
+            regions=[london],
+            capabilities=[pentest],
+            certifications=[iso],
+            frameworks=[gcloud],
+            hq_region=london,
+        ),
+        "heron": make(
+            "Heron Research",
+            summary="User research with citizens.",
+            regions=[wales],
+            capabilities=[research],
+            size="large",
+        ),
+        "osprey": make(
+            "Osprey Security",
+            summary="Cyber security penetration testing.",
+            regions=[london, wales],
+            capabilities=[pentest],
+        ),
+        "draft": make("Draft Penetration Co", status="draft", capabilities=[pentest]),
+        "suspended": make("Suspended Pentest Ltd", status="suspended", capabilities=[pentest]),
+        "london": london,
+    }
+
+
+def slugs(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [row["slug"] for row in response.json()["results"]]
+
+
+# --- list and search --------------------------------------------------------------------------
+
+
+def test_lists_published_suppliers_only_by_name(api, registry):
+    assert slugs(api.get("/api/v1/suppliers/")) == [
+        "heron-research",
+        "kestrel-ledger-systems",
+        "osprey-security",
+    ]
+
+
+def test_a_row_has_codes_for_related_data(api, registry):
+    row = api.get("/api/v1/suppliers/").json()["results"][1]
+    certification = Certification.objects.order_by("pk").first()
+    assert row == {
+        "slug": "kestrel-ledger-systems",
+        "name": "Kestrel Ledger Systems",
+        "summary": "Penetration testing and secure design.",
+        "website": "",
+        "size": "small",
+        "is_sme": True,
+        "hq_region": "TLI",
+        "regions": ["TLI"],
+        "capabilities": ["penetration-testing"],
+        "certifications": [certification.code],
+        "frameworks": [Framework.objects.order_by("pk").first().code],
+        "published_at": row["published_at"],
+        "updated_at": row["updated_at"],
+        "url": "http://testserver/api/v1/suppliers/kestrel-ledger-systems/",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "penetration"}, {"kestrel-ledger-systems", "osprey-security"}),
+        ({"region": "TLL"}, {"heron-research", "osprey-security"}),
+        ({"region": "wales"}, {"heron-research", "osprey-security"}),
+        ({"capability": "user-research"}, {"heron-research"}),
+        ({"sme": "true"}, {"kestrel-ledger-systems", "osprey-security"}),
+        ({"sme": "false"}, {"heron-research"}),
+        ({"q": "penetration", "region": "TLL"}, {"osprey-security"}),
+    ],
+)
+def test_filters_match_the_web_filterset(api, registry, query, expected):
+    assert set(slugs(api.get("/api/v1/suppliers/", query))) == expected
+    web = SupplierFilterSet(_qd(query))
+    assert {s.slug for s in web.qs} == expected
+
+
+def _qd(params):
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for key, value in params.items():
+        data[key] = value
+    return data
+
+
+def test_repeated_parameters_are_or_within_a_filter(api, registry):
+    response = api.get("/api/v1/suppliers/?capability=user-research&capability=penetration-testing")
+    assert len(slugs(response)) == 3
+
+
+def test_ordering_by_updated_and_relevance(api, registry):
+    Supplier.objects.filter(slug="heron-research").update(updated_at=timezone.now() + timedelta(1))
+    assert slugs(api.get("/api/v1/suppliers/", {"ordering": "updated"}))[0] == "heron-research"
+    ranked = slugs(
+        api.get("/api/v1/suppliers/", {"q": "kestrel penetration", "ordering": "relevance"})
+    )
+    assert ranked[0] == "kestrel-ledger-systems"
+
+
+def test_search_pages_with_a_cursor_through_every_result(api, registry):
+    for i in range(5):
+        make(
+            f"Pentest Partner {i}",
+            capabilities=[Capability.objects.get(code="penetration-testing")],
+        )
+    seen = []
+    response = api.get("/api/v1/suppliers/", {"q": "penetration", "page_size": 2})
+    while True:
+        body = response.json()
+        seen += [row["slug"] for row in body["results"]]
+        if not body["next"]:
+            break
+        response = api.get(body["next"])
+    everything = slugs(api.get("/api/v1/suppliers/", {"q": "penetration", "page_size": 100}))
+    assert seen == everything
+    assert len(seen) == len(set(seen)) == 7
+
+
+def test_facets_are_the_web_pages_counts(api, registry):
+    body = api.get("/api/v1/suppliers/", {"q": "penetration", "facets": "true"}).json()
+    facets = body["facets"]
+    web = SupplierFilterSet(_qd({"q": "penetration"})).search.facets()
+    assert {r["code"]: r["count"] for r in facets["region"]} == {
+        o.option.itl_code: o.count for o in web.regions
+    }
+    assert {r["code"]: r["count"] for r in facets["region"]}["TLI"] == 2
+    groups = {
+        g["code"]: {c["code"]: c["count"] for c in g["capabilities"]} for g in facets["capability"]
+    }
+    assert groups["cyber-security"]["penetration-testing"] == 2
+    assert facets["sme"] == [
+        {"code": "true", "name": "SMEs", "count": 2, "selected": False},
+        {"code": "false", "name": "Large suppliers", "count": 0, "selected": False},
+    ]
+    assert "facets" not in api.get("/api/v1/suppliers/").json()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"region": "Atlantis"}, "region.0"),
+        ({"capability": "time-travel"}, "capability.0"),
+        ({"sme": "maybe"}, "sme"),
+        ({"ordering": "price"}, "ordering"),
+        ({"facets": "yes please"}, "facets"),
+        ({"q": "x" * 201}, "q"),
+        ({"q": "pen\x00test"}, "q"),
+        ({"region": "TLI\x00"}, "region"),
+        ({"page_size": "lots"}, "page_size"),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_them(api, registry, query, field):
+    error = assert_error(api.get("/api/v1/suppliers/", query), 400, "invalid")
+    assert field in error["fields"], error
+
+
+def test_a_parameter_given_twice_that_takes_one_value_is_a_400(api, registry):
+    error = assert_error(api.get("/api/v1/suppliers/?q=a&q=b"), 400)
+    assert "q" in error["fields"]
+
+
+def test_list_runs_a_fixed_number_of_queries(api, registry, django_assert_max_num_queries):
+    for i in range(25):
+        make(f"Bulk {i}", regions=[registry["london"]])
+    # reference data, the page (codes in subqueries), nothing per row
+    with django_assert_max_num_queries(2):
+        assert len(slugs(api.get("/api/v1/suppliers/", {"page_size": 25}))) == 25
+    # with a search: + the taxonomy match and the exact-match count of the search selector
+    with django_assert_max_num_queries(4):
+        api.get("/api/v1/suppliers/", {"q": "bulk", "page_size": 25})
+    # facets: + five grouped counts
+    with django_assert_max_num_queries(7):
+        api.get("/api/v1/suppliers/", {"facets": "true", "page_size": 25})
+
+
+# --- detail and conditional requests ---------------------------------------------------------
+
+
+def test_detail_is_the_public_profile(api, registry):
+    factories.CaseStudyFactory(supplier=registry["kestrel"], title="Border systems", year=2023)
+    body = api.get("/api/v1/suppliers/kestrel-ledger-systems/").json()
+    assert body["companies_house_number"] == registry["kestrel"].companies_house_number
+    assert [c["title"] for c in body["case_studies"]] == ["Border systems"]
+    assert "contact_email" not in body and "status" not in body
+
+
+@pytest.mark.parametrize("slug", ["draft-penetration-co", "suspended-pentest-ltd", "nobody"])
+def test_unpublished_or_unknown_suppliers_are_404(api, registry, slug):
+    assert_error(api.get(f"/api/v1/suppliers/{slug}/"), 404, "not_found")
+
+
+def test_detail_runs_a_fixed_number_of_queries(api, registry, django_assert_max_num_queries):
+    factories.CaseStudyFactory.create_batch(3, supplier=registry["kestrel"])
+    with django_assert_max_num_queries(2):
+        api.get("/api/v1/suppliers/kestrel-ledger-systems/")
+
+
+def test_etag_and_last_modified_give_304_until_something_changes(api, registry):
+    url = "/api/v1/suppliers/kestrel-ledger-systems/"
+    first = api.get(url)
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('"') and modified
+    again = api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag
+    assert api.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    assert api.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+    # A new case study changes the body and the date, not the supplier row.
+    later = timezone.now() + timedelta(seconds=2)
+    case = factories.CaseStudyFactory(supplier=registry["kestrel"])
+    type(case).history.filter(id=case.pk).update(history_date=later)
+    changed = api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert api.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 200
+    assert api.get(url, HTTP_IF_MODIFIED_SINCE=http_date(later.timestamp() + 5)).status_code == 304
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def _streamed(response) -> bytes:
+    assert response.status_code == 200
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
+def test_csv_export_is_every_published_supplier_in_the_import_format(api, registry):
+    response = api.get("/api/v1/suppliers/export.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    text = _streamed(response).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["name"] for r in rows] == [
+        "Kestrel Ledger Systems",
+        "Heron Research",
+        "Osprey Security",
+    ]
+    assert rows[2]["regions"] == "TLI;TLL"
+    assert rows[0]["hq_region"] == "TLI"
+    # The import reads the export back, and it changes nothing (same data, same format).
+    from suppliers.importer import import_suppliers_csv
+
+    report = import_suppliers_csv(io.BytesIO(text.encode("utf-8")))
+    assert (report.created, report.updated, report.unchanged, report.rejected) == (0, 0, 3, [])
+
+
+def test_csv_export_defuses_spreadsheet_formulas(api):
+    make("=HYPERLINK(1)", summary="+cmd|calc")
+    text = _streamed(api.get("/api/v1/suppliers/export.csv")).decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["name"] == "'=HYPERLINK(1)" and row["summary"] == "'+cmd|calc"
+
+
+def test_jsonl_export_is_one_object_a_line(api, registry):
+    response = api.get("/api/v1/suppliers/export.jsonl")
+    assert response["Content-Type"].startswith("application/jsonl")
+    lines = _streamed(response).decode().splitlines()
+    objects = [json.loads(line) for line in lines]
+    assert [o["slug"] for o in objects] == [
+        "kestrel-ledger-systems",
+        "heron-research",
+        "osprey-security",
+    ]
+    assert objects[2]["regions"] == ["TLI", "TLL"] and objects[1]["is_sme"] is False
+
+
+def test_exports_stream_from_a_server_side_cursor_in_chunks(api, monkeypatch):
+    """Memory stays flat: rows come from .iterator(chunk_size) and leave as they are read."""
+    from suppliers import api as suppliers_api
+
+    monkeypatch.setattr(suppliers_api, "EXPORT_CHUNK_SIZE", 2)
+    for i in range(5):
+        make(f"Stream {i}")
+    fetched = []
+    real_iterator = type(Supplier.objects.all()).iterator
+
+    def spy(self, chunk_size=None):
+        fetched.append(chunk_size)
+        return real_iterator(self, chunk_size=chunk_size)
+
+    monkeypatch.setattr(type(Supplier.objects.all()), "iterator", spy)
+    response = api.get("/api/v1/suppliers/export.jsonl")
+    stream = iter(response.streaming_content)
+    first = next(stream)  # the first row is out before the rest is read
+    assert json.loads(first)["name"] == "Stream 0"
+    assert fetched == [2]
+    assert len(list(stream)) == 4
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+def test_capabilities_are_grouped(api):
+    body = api.get("/api/v1/capabilities/", {"page_size": 100}).json()
+    groups = {g["code"]: [c["code"] for c in g["capabilities"]] for g in body["results"]}
+    assert "penetration-testing" in groups["cyber-security"]
+    one = api.get("/api/v1/capabilities/cyber-security/").json()
+    assert one["name"] == "Cyber security"
+
+
+def test_reference_lists_run_a_fixed_number_of_queries(api, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        api.get("/api/v1/capabilities/", {"page_size": 100})
+    for url in ("/api/v1/regions/", "/api/v1/certifications/", "/api/v1/frameworks/"):
+        with django_assert_max_num_queries(1):
+            assert api.get(url).status_code == 200
+
+
+def test_region_detail_by_itl_code(api):
+    assert api.get("/api/v1/regions/TLM/").json() == {
+        "code": "TLM",
+        "name": "Scotland",
+        "slug": "scotland",
+    }
+
+
+def test_reference_data_is_kept_briefly_and_forgotten_when_it_changes(
+    api, registry, monkeypatch, django_assert_max_num_queries
+):
+    from suppliers import api as suppliers_api
+
+    monkeypatch.setattr(suppliers_api, "REFDATA_SECONDS", 60)
+    suppliers_api._refdata_cache.clear()
+    api.get("/api/v1/suppliers/")
+    with django_assert_max_num_queries(1):  # the page only
+        api.get("/api/v1/suppliers/")
+    new = factories.CertificationFactory(code="iso-42001", name="ISO 42001")
+    registry["heron"].certifications.add(new)
+    assert slugs(api.get("/api/v1/suppliers/", {"certification": "iso-42001"})) == [
+        "heron-research"
+    ]
+    suppliers_api._refdata_cache.clear()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "region=TLI&region=wales&sme=true&q=cloud&ordering=name&facets=false",
+        "region=XX&region=TLI&region=YY",
+        "q=a&q=b",
+        "sme=maybe&ordering=price&facets=1",
+        "q=" + "x" * 201,
+        "capability=" + "&capability=".join(["devops"] * 101),
+        "certification=nope&framework=nope",
+    ],
+)
+def test_the_fast_query_check_agrees_with_the_serializer(registry, query):
+    """The view's check() and the serializer documented in the schema accept and refuse alike."""
+    from django.http import QueryDict
+    from rest_framework.exceptions import ValidationError
+
+    from suppliers.selectors import reference_data
+    from suppliers.serializers import SupplierQuerySerializer
+
+    data = QueryDict(query)
+    refdata = reference_data()
+    serializer = SupplierQuerySerializer(data=data, context={"refdata": refdata})
+    valid = serializer.is_valid()
+    try:
+        cleaned = SupplierQuerySerializer.check(data, refdata)
+    except ValidationError as error:
+        assert not valid
+        assert _paths(error.detail) == _paths(serializer.errors)
+    else:
+        assert valid, serializer.errors
+        assert cleaned == dict(serializer.validated_data)
+
+
+def _paths(detail, prefix=""):
+    if isinstance(detail, dict):
+        return {p for key, value in detail.items() for p in _paths(value, f"{prefix}{key}.")}
+    return {(prefix.rstrip("."), item.code) for item in detail}
