@@ -1,0 +1,107 @@
+"""The FilterSet for engagement requests, shared by the public list page and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, Q
+
+from accounts.models import PublicBody
+from engagement.models import EngagementRequest
+from suppliers.models import Capability, Region
+
+STATUS_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]
+MAX_QUERY_LENGTH = 200
+
+
+def search(queryset, value: str):
+    """Websearch syntax ("quoted phrases", or, -exclude) over the stored weighted vector.
+
+    Matches with the 'english' (stemmed) or 'simple' (exact words) configuration,
+    as the registry does, and ranks by ts_rank; the list is then ordered by rank.
+    """
+    value = (value or "").strip()[:MAX_QUERY_LENGTH]
+    if not value:
+        return queryset
+    english = SearchQuery(value, search_type="websearch", config="english")
+    simple = SearchQuery(value, search_type="websearch", config="simple")
+    return (
+        queryset.filter(Q(search_vector=english) | Q(search_vector=simple))
+        .annotate(
+            rank=SearchRank(F("search_vector"), english) + SearchRank(F("search_vector"), simple)
+        )
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+class EngagementRequestFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_q",
+        max_length=MAX_QUERY_LENGTH,
+        help_text="Words from the title, problem, policy area or public body.",
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=STATUS_CHOICES, method="filter_status", empty_label=None
+    )
+    capability = django_filters.ModelMultipleChoiceFilter(
+        label="Capability",
+        field_name="capabilities",
+        to_field_name="code",
+        queryset=Capability.objects.select_related("group"),
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        method="filter_m2m",
+    )
+    region = django_filters.ModelMultipleChoiceFilter(
+        label="Region",
+        field_name="regions",
+        to_field_name="slug",
+        queryset=Region.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        method="filter_m2m",
+    )
+    public_body = django_filters.ModelChoiceFilter(
+        label="Public body",
+        to_field_name="slug",
+        queryset=PublicBody.objects.all(),
+    )
+    help = django_filters.MultipleChoiceFilter(
+        label="Kind of help",
+        field_name="help_kind",
+        choices=EngagementRequest.HelpKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = EngagementRequest
+        fields = ["q", "status", "capability", "region", "public_body", "help"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Open requests unless asked otherwise.
+        if data is not None and not data.get("status"):
+            data = data.copy()
+            data["status"] = "open"
+        super().__init__(data, *args, **kwargs)
+
+    def filter_q(self, queryset, name, value):
+        return search(queryset, value)
+
+    def filter_status(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(status=EngagementRequest.Status.OPEN)
+        if value == "closed":
+            return queryset.filter(status__in=EngagementRequest.FINISHED_STATUSES)
+        return queryset.exclude(status=EngagementRequest.Status.DRAFT)
+
+    def filter_m2m(self, queryset, name, value):
+        """Any of the chosen values, without joining (so no request is listed twice)."""
+        if not value:
+            return queryset
+        through = EngagementRequest._meta.get_field(name).remote_field.through
+        target = "capability_id" if name == "capabilities" else "region_id"
+        ids = through.objects.filter(**{f"{target}__in": [v.pk for v in value]}).values(
+            "engagementrequest_id"
+        )
+        return queryset.filter(pk__in=ids)
