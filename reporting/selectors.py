@@ -1,0 +1,383 @@
+"""Reads for contract reporting: what a user may see, benchmarks, scorecards.
+
+Every function returns querysets or plain data and runs a fixed number of
+queries whatever the size of the result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.permissions import is_civil_servant, is_moderator
+from reporting import permissions
+from reporting.models import (
+    ComparisonRun,
+    Contract,
+    ContractReport,
+    ContractResult,
+    MetricBenchmark,
+    MetricDefinition,
+    Rating,
+    ReportEvent,
+    ReportingScheme,
+    ReportValue,
+    SupplierScore,
+)
+from reporting.periods import period_code, period_label
+from reporting.validation import display_value
+from suppliers.models import CapabilityGroup, Supplier
+
+RATING_METRIC = "overall_rating"
+RATING_COLOURS = {
+    Rating.GOOD: "#00703c",
+    Rating.APPROACHING_TARGET: "#85994b",
+    Rating.REQUIRES_IMPROVEMENT: "#f47738",
+    Rating.INADEQUATE: "#d4351c",
+}
+
+
+def contracts_base() -> QuerySet[Contract]:
+    return Contract.objects.select_related("buyer", "supplier", "category")
+
+
+def reports_visible_to(user) -> QuerySet[ContractReport]:
+    """Submitted and accepted reports are public; queried ones only to the buyer's
+    civil servants, the supplier's people and moderators."""
+    reports = ContractReport.objects.all()
+    if is_moderator(user):
+        return reports
+    visible = ~Q(status=ContractReport.Status.QUERIED)
+    supplier_ids = permissions.supplier_ids_of(user)
+    if supplier_ids:
+        visible |= Q(contract__supplier_id__in=supplier_ids)
+    if is_civil_servant(user) and user.public_body_id:
+        visible |= Q(contract__buyer_id=user.public_body_id)
+    return reports.filter(visible)
+
+
+def reports_with_related(reports: QuerySet[ContractReport]) -> QuerySet[ContractReport]:
+    return reports.select_related(
+        "contract__buyer", "contract__supplier", "contract__category", "scheme"
+    ).prefetch_related(
+        Prefetch("values", queryset=ReportValue.objects.select_related("metric")),
+    )
+
+
+def scheme_metrics(scheme: ReportingScheme) -> list[MetricDefinition]:
+    return list(scheme.metrics.all())
+
+
+# --- Contract page ---------------------------------------------------------------
+
+
+@dataclass
+class ReportRow:
+    report: ContractReport
+    cells: list[tuple[MetricDefinition, ReportValue | None, str]]
+    events: list[ReportEvent] = field(default_factory=list)
+    result: ContractResult | None = None
+
+
+def contract_page(contract: Contract, user) -> dict:
+    """Everything the contract page shows, in a fixed number of queries."""
+    trail = permissions.can_see_report_trail(user, contract)
+    reports = reports_visible_to(user).filter(contract=contract).order_by("-period")
+    prefetch = [
+        Prefetch("values", queryset=ReportValue.objects.select_related("metric")),
+        "scheme__metrics",
+    ]
+    if trail:
+        prefetch.append(Prefetch("events", queryset=ReportEvent.objects.select_related("actor")))
+    reports = list(reports.select_related("scheme", "submitted_by").prefetch_related(*prefetch))
+    # By (period, contract): the results table's key, so no scan however large it grows.
+    results = {
+        r.period: r
+        for r in ContractResult.objects.filter(
+            period__in=[report.period for report in reports], contract=contract
+        )
+    }
+    rows = []
+    for report in reports:
+        by_metric = {value.metric_id: value for value in report.values.all()}
+        cells = [
+            (
+                metric,
+                by_metric.get(metric.pk),
+                display_value(metric, by_metric[metric.pk].value) if metric.pk in by_metric else "",
+            )
+            for metric in report.scheme.metrics.all()
+        ]
+        rows.append(
+            ReportRow(
+                report=report,
+                cells=cells,
+                events=list(report.events.all()) if trail else [],
+                result=results.get(report.period),
+            )
+        )
+    ratings = [
+        {
+            "period": row.report.period,
+            "label": row.report.period_label,
+            "code": row.report.period_code,
+            "value": int(cell[1].value),
+            "text": cell[2],
+        }
+        for row in reversed(rows)
+        for cell in row.cells
+        if cell[0].code == RATING_METRIC and cell[1] is not None
+    ]
+    return {"rows": rows, "ratings": ratings, "trail": trail}
+
+
+# --- Overview --------------------------------------------------------------------
+
+
+def latest_period() -> date | None:
+    return MetricBenchmark.objects.order_by("-period").values_list("period", flat=True).first()
+
+
+def rating_shares(period: date) -> list[dict]:
+    """For each category, how many compared reports of ``period`` had each UK9 rating."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.category_id, v.value::int, count(*)
+              FROM reporting_reportvalue v
+              JOIN reporting_metricdefinition m ON m.id = v.metric_id AND m.code = %s
+              JOIN reporting_contractreport r ON r.id = v.report_id
+              JOIN reporting_contract c ON c.id = r.contract_id
+             WHERE v.period = %s AND r.period = %s AND r.status IN ('submitted', 'accepted')
+             GROUP BY 1, 2
+            """,
+            [RATING_METRIC, period, period],
+        )
+        counts = cursor.fetchall()
+    by_category: dict[int, dict[int, int]] = defaultdict(dict)
+    for category_id, rating, count in counts:
+        by_category[category_id][rating] = count
+    categories = CapabilityGroup.objects.filter(pk__in=by_category).order_by("position", "name")
+    shares = []
+    for category in categories:
+        ratings = by_category[category.pk]
+        total = sum(ratings.values())
+        parts, offset = [], 0.0
+        for rating in sorted(Rating, key=lambda r: -r.value):
+            count = ratings.get(rating.value, 0)
+            percent = round(100 * count / total, 1) if total else 0
+            parts.append(
+                {
+                    "rating": rating,
+                    "label": rating.label,
+                    "colour": RATING_COLOURS[rating],
+                    "count": count,
+                    "percent": percent,
+                    "offset": round(offset, 1),
+                }
+            )
+            offset += percent
+        shares.append({"category": category, "total": total, "parts": parts})
+    return shares
+
+
+def overview() -> dict:
+    period = latest_period()
+    data: dict = {
+        "period": period,
+        "period_label": period_label(period) if period else "",
+        "last_run": ComparisonRun.objects.filter(status=ComparisonRun.Status.SUCCEEDED).first(),
+        "contracts": Contract.objects.count(),
+    }
+    if period:
+        data["reporting"] = ContractReport.objects.filter(
+            period=period, status__in=ContractReport.COMPARED
+        ).count()
+        data["shares"] = rating_shares(period)
+        data["categories"] = list(
+            CapabilityGroup.objects.filter(
+                pk__in=MetricBenchmark.objects.filter(period=period).values("category_id")
+            ).order_by("position", "name")
+        )
+    return data
+
+
+# --- Benchmarks ------------------------------------------------------------------
+
+
+@dataclass
+class ContractPosition:
+    contract: Contract
+    value: Decimal
+    display: str
+    rank: float | None
+    outlier: bool
+
+
+def benchmark_series(category: CapabilityGroup, metric_code: str) -> list[MetricBenchmark]:
+    """The metric's distribution in the category, one row per period, oldest first."""
+    return list(
+        MetricBenchmark.objects.filter(category=category, metric__code=metric_code)
+        .select_related("metric", "scheme")
+        .order_by("period", "scheme__version")
+    )
+
+
+def benchmark_positions(benchmark: MetricBenchmark) -> list[ContractPosition]:
+    """Where each compared contract sits for one benchmark, best first."""
+    metric = benchmark.metric
+    values = (
+        ReportValue.objects.filter(
+            period=benchmark.period,
+            metric=metric,
+            report__period=benchmark.period,
+            report__status__in=ContractReport.COMPARED,
+            report__contract__category_id=benchmark.category_id,
+        )
+        .select_related("report__contract__supplier", "report__contract__buyer")
+        .order_by("report__contract__title", "report__contract_id")
+    )
+    results = {
+        r.contract_id: r
+        for r in ContractResult.objects.filter(
+            period=benchmark.period, category_id=benchmark.category_id
+        ).only("contract_id", "metric_ids", "ranks", "outliers")
+    }
+    positions = []
+    for value in values:
+        contract = value.report.contract
+        result = results.get(contract.pk)
+        positions.append(
+            ContractPosition(
+                contract=contract,
+                value=value.value,
+                display=display_value(metric, value.value),
+                rank=result.rank_of(metric.pk) if result else None,
+                outlier=bool(result and result.is_outlier(metric.pk)),
+            )
+        )
+    positions.sort(key=lambda p: (-(p.rank if p.rank is not None else -1), p.contract.title))
+    return positions
+
+
+def benchmark_index() -> list[dict]:
+    """Categories with benchmarks in the latest period, and the metrics of each."""
+    period = latest_period()
+    if not period:
+        return []
+    rows = (
+        MetricBenchmark.objects.filter(period=period)
+        .select_related("category", "metric")
+        .order_by("category__position", "category__name", "metric__position")
+    )
+    grouped: dict[int, dict] = {}
+    for row in rows:
+        entry = grouped.setdefault(row.category_id, {"category": row.category, "benchmarks": []})
+        row.median_display = display_value(row.metric, row.median)
+        entry["benchmarks"].append(row)
+    return list(grouped.values())
+
+
+# --- Supplier scorecard ----------------------------------------------------------
+
+
+@dataclass
+class MetricComparison:
+    contract: Contract
+    metric: MetricDefinition
+    value: Decimal
+    display: str
+    median: Decimal | None
+    median_display: str
+    rank: float | None
+    outlier: bool
+    enough_data: bool
+    better_than_median: bool | None
+
+
+def supplier_scores(supplier: Supplier) -> list[SupplierScore]:
+    return list(
+        SupplierScore.objects.filter(supplier=supplier)
+        .select_related("scheme")
+        .order_by("period", "scheme__version")
+    )
+
+
+def supplier_metric_comparisons(supplier: Supplier, period: date) -> list[MetricComparison]:
+    """Each metric of each of the supplier's compared contracts in ``period`` beside the
+    category median, with its percentile rank and outlier flag."""
+    values = list(
+        ReportValue.objects.filter(
+            period=period,
+            report__period=period,
+            report__status__in=ContractReport.COMPARED,
+            report__contract__supplier=supplier,
+        )
+        .select_related("metric", "report__contract__category")
+        .order_by("report__contract__title", "report__contract_id", "metric__position")
+    )
+    contract_ids = {v.report.contract_id for v in values}
+    category_ids = {v.report.contract.category_id for v in values}
+    medians = {
+        (b.category_id, b.metric_id): b
+        for b in MetricBenchmark.objects.filter(period=period, category_id__in=category_ids)
+    }
+    results = {
+        r.contract_id: r
+        for r in ContractResult.objects.filter(period=period, contract_id__in=contract_ids)
+    }
+    rows = []
+    for value in values:
+        contract, metric = value.report.contract, value.metric
+        benchmark = medians.get((contract.category_id, metric.pk))
+        result = results.get(contract.pk)
+        median = benchmark.median if benchmark else None
+        better = None
+        if median is not None and value.value != median:
+            better = (value.value > median) != metric.lower_is_better
+        rows.append(
+            MetricComparison(
+                contract=contract,
+                metric=metric,
+                value=value.value,
+                display=display_value(metric, value.value),
+                median=median,
+                median_display=display_value(metric, median) if median is not None else "",
+                rank=result.rank_of(metric.pk) if result else None,
+                outlier=bool(result and result.is_outlier(metric.pk)),
+                enough_data=bool(benchmark and benchmark.enough_data),
+                better_than_median=better,
+            )
+        )
+    return rows
+
+
+def scorecard(supplier: Supplier) -> dict:
+    scores = supplier_scores(supplier)
+    latest = scores[-1].period if scores else None
+    comparisons = supplier_metric_comparisons(supplier, latest) if latest else []
+    return {
+        "scores": scores,
+        "latest": latest,
+        "latest_label": period_label(latest) if latest else "",
+        "latest_code": period_code(latest) if latest else "",
+        "comparisons": comparisons,
+        "outliers": [row for row in comparisons if row.outlier],
+        "contracts": contracts_base().filter(supplier=supplier).order_by("title"),
+    }
+
+
+def contract_metric_values(contract: Contract, metric_code: str) -> dict[date, Decimal]:
+    """The contract's compared values of one metric by period (for the benchmark marker)."""
+    return dict(
+        ReportValue.objects.filter(
+            report__contract=contract,
+            report__status__in=ContractReport.COMPARED,
+            metric__code=metric_code,
+        ).values_list("period", "value")
+    )

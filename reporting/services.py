@@ -1,0 +1,985 @@
+"""Every write in contract reporting: one function per use case.
+
+Each runs in one transaction, checks permission through ``reporting.permissions``
+(raising ``PermissionDenied``), raises ``DomainError`` for a broken rule, keeps
+history (django-simple-history on the models, ``ReportEvent`` for the report
+trail) and queues emails with ``transaction.on_commit`` through the outbox.
+Every change that can move a comparison marks its periods in ``PeriodChange``
+in the same transaction, so the nightly run recomputes exactly those.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from accounts.models import PublicBody, User
+from accounts.permissions import is_moderator
+from accounts.services import email_queue
+from reporting import permissions
+from reporting.comparison import mark_periods_changed
+from reporting.models import (
+    Contract,
+    ContractReport,
+    MetricDefinition,
+    ReportEvent,
+    ReportingScheme,
+    ReportValue,
+)
+from reporting.periods import (
+    PeriodError,
+    current_quarter,
+    parse_period,
+    period_code,
+    period_label,
+    quarter_start,
+)
+from reporting.validation import Problem, clean_values
+from suppliers.models import Capability, CapabilityGroup, Supplier, SupplierMembership
+from techmap.errors import DomainError
+
+STANDARD_CODE = "techmap-standard"
+CSV_MAX_ROWS = 50_000
+
+
+# --- Schemes ---------------------------------------------------------------------
+
+
+def scheme_current(code: str = STANDARD_CODE) -> ReportingScheme:
+    """The newest published version of the standard: what new reports use."""
+    scheme = (
+        ReportingScheme.objects.filter(code=code, status=ReportingScheme.Status.PUBLISHED)
+        .order_by("-version")
+        .first()
+    )
+    if scheme is None:
+        raise DomainError("No reporting scheme has been published yet.")
+    return scheme
+
+
+def scheme_new_draft(*, actor: User, scheme: ReportingScheme) -> ReportingScheme:
+    """Copy a scheme version and its metrics into a new draft version.
+
+    Before: the actor is a moderator and no draft of this standard exists.
+    After: a draft with the next version number, editable in admin; the source
+    version is untouched (published versions never change).
+    """
+    if not permissions.can_manage_schemes(actor):
+        raise PermissionDenied("Only moderators manage reporting schemes.")
+    with transaction.atomic():
+        ReportingScheme.objects.select_for_update().filter(code=scheme.code).exists()
+        draft = ReportingScheme.objects.filter(
+            code=scheme.code, status=ReportingScheme.Status.DRAFT
+        ).first()
+        if draft:
+            raise DomainError(
+                f"Version {draft.version} of {scheme.name} is already a draft: edit that one."
+            )
+        latest = ReportingScheme.objects.filter(code=scheme.code).aggregate(v=Max("version"))["v"]
+        new = ReportingScheme(
+            code=scheme.code,
+            version=(latest or 0) + 1,
+            name=scheme.name,
+            description=scheme.description,
+            status=ReportingScheme.Status.DRAFT,
+        )
+        new._change_reason = f"Draft made from version {scheme.version}"
+        new.save()
+        for metric in scheme.metrics.all():
+            metric.pk = None
+            metric.scheme = new
+            metric.save()
+    return new
+
+
+def scheme_publish(*, actor: User, scheme: ReportingScheme) -> ReportingScheme:
+    """Publish a draft: it becomes the version new reports use; older published versions
+    are retired (their reports stay valid and comparable among themselves)."""
+    if not permissions.can_manage_schemes(actor):
+        raise PermissionDenied("Only moderators manage reporting schemes.")
+    with transaction.atomic():
+        scheme = ReportingScheme.objects.select_for_update().get(pk=scheme.pk)
+        if scheme.status != ReportingScheme.Status.DRAFT:
+            raise DomainError(f"Version {scheme.version} is already {scheme.get_status_display()}.")
+        metrics = list(scheme.metrics.all())
+        if not metrics:
+            raise DomainError("A scheme needs at least one metric before it is published.")
+        if not any(metric.weight > 0 for metric in metrics):
+            raise DomainError("At least one metric needs a weight above 0 for the composite score.")
+        for old in ReportingScheme.objects.filter(
+            code=scheme.code, status=ReportingScheme.Status.PUBLISHED
+        ):
+            old.status = ReportingScheme.Status.RETIRED
+            old._change_reason = f"Replaced by version {scheme.version}"
+            old.save(update_fields=["status"])
+        scheme.status = ReportingScheme.Status.PUBLISHED
+        scheme.published_at = timezone.now()
+        scheme._change_reason = "Published"
+        scheme.save(update_fields=["status", "published_at"])
+    return scheme
+
+
+def scheme_check_editable(scheme: ReportingScheme) -> None:
+    if not scheme.is_editable:
+        raise DomainError(
+            f"Version {scheme.version} is {scheme.get_status_display().lower()} and never "
+            "changes: make a new draft version to edit it."
+        )
+
+
+# --- Contracts -------------------------------------------------------------------
+
+CONTRACT_FIELDS = (
+    "title",
+    "description",
+    "supplier",
+    "category",
+    "value",
+    "start_date",
+    "end_date",
+    "status",
+)
+
+
+def _full_clean(contract: Contract) -> None:
+    """Field rules (ocid format and uniqueness, lengths) as a DomainError."""
+    try:
+        # Uniqueness is left to the database (a clearer message, and no race).
+        contract.full_clean(
+            exclude=["buyer", "supplier", "category", "created_by"], validate_unique=False
+        )
+    except ValidationError as error:
+        raise DomainError(error.message_dict) from None
+
+
+def _check_contract_rules(contract: Contract) -> None:
+    errors: dict[str, str] = {}
+    if contract.start_date and contract.end_date and contract.start_date > contract.end_date:
+        errors["end_date"] = "The end date must be the same as or after the start date."
+    if contract.value is not None and contract.value < 0:
+        errors["value"] = "The value cannot be negative."
+    if errors:
+        raise DomainError(errors)
+
+
+def contract_create(
+    *,
+    actor: User,
+    ocid: str,
+    title: str,
+    supplier: Supplier,
+    category: CapabilityGroup,
+    buyer: PublicBody | None = None,
+    description: str = "",
+    value: Decimal | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    status: str = Contract.Status.ACTIVE,
+) -> Contract:
+    """Record a contract. A civil servant records it for their own public body;
+    a moderator names the buyer. The ocid must be new."""
+    if not permissions.can_create_contract(actor):
+        raise PermissionDenied("Only civil servants record their organisation's contracts.")
+    if not is_moderator(actor) or buyer is None:
+        buyer = actor.public_body
+    if buyer is None:
+        raise DomainError({"buyer": "Choose the public body that bought the contract."})
+    contract = Contract(
+        ocid=ocid.strip(),
+        title=title.strip(),
+        description=description,
+        buyer=buyer,
+        supplier=supplier,
+        category=category,
+        value=value,
+        start_date=start_date,
+        end_date=end_date,
+        status=status,
+        created_by=actor,
+    )
+    _check_contract_rules(contract)
+    _full_clean(contract)
+    try:
+        with transaction.atomic():
+            contract._change_reason = "Recorded"
+            contract.save()
+    except IntegrityError:
+        raise DomainError({"ocid": f"A contract with the id {ocid} is already recorded."}) from None
+    return contract
+
+
+def contract_update(*, actor: User, contract: Contract, **changes: Any) -> Contract:
+    """Change a contract's details (not its ocid or buyer). A new supplier or category
+    moves its reports in the comparison, so their periods are marked for recomputing."""
+    if not permissions.can_edit_contract(actor, contract):
+        raise PermissionDenied("Only the buying organisation edits this contract.")
+    unknown = set(changes) - set(CONTRACT_FIELDS)
+    if unknown:
+        raise DomainError(f"These cannot be changed: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        moved = any(
+            name in changes and getattr(contract, name) != changes[name]
+            for name in ("supplier", "category")
+        )
+        for name, value in changes.items():
+            setattr(contract, name, value)
+        _check_contract_rules(contract)
+        _full_clean(contract)
+        contract._change_reason = "Edited"
+        contract.save()
+        if moved:
+            mark_periods_changed(contract.reports.values_list("period", flat=True))
+    return contract
+
+
+# --- OCDS import -----------------------------------------------------------------
+
+
+@dataclass
+class OcdsImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (index, ocid, why)
+
+
+def _gb_coh(party: Mapping) -> str | None:
+    identifiers = [party.get("identifier") or {}, *(party.get("additionalIdentifiers") or [])]
+    for identifier in identifiers:
+        if isinstance(identifier, Mapping) and identifier.get("scheme") == "GB-COH":
+            number = str(identifier.get("id") or "").strip().upper().replace(" ", "")
+            if number.isdigit() and len(number) < 8:
+                number = number.zfill(8)
+            return number or None
+    return None
+
+
+def _classifications(release: Mapping) -> Iterable[Mapping]:
+    tender = release.get("tender") or {}
+    yield tender.get("classification") or {}
+    for holder in [tender, *(release.get("contracts") or []), *(release.get("awards") or [])]:
+        for item in holder.get("items") or []:
+            yield item.get("classification") or {}
+            yield from item.get("additionalClassifications") or []
+
+
+def _category_for(release: Mapping, groups: dict[str, CapabilityGroup], caps: dict) -> Any:
+    for classification in _classifications(release):
+        if not isinstance(classification, Mapping):
+            continue
+        for key in ("id", "description"):
+            text = str(classification.get(key) or "").strip().lower()
+            if text in groups:
+                return groups[text]
+            if text in caps:
+                return caps[text]
+    return None
+
+
+def _parse_date(text: Any) -> date | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).date()
+    except ValueError:
+        raise ValueError(f"“{text}” is not a date.") from None
+
+
+def _release_to_fields(
+    release: Mapping, bodies: dict[str, PublicBody], groups: dict, caps: dict
+) -> dict[str, Any]:
+    """The contract fields of one release, or ValueError saying what is missing."""
+    parties = [p for p in release.get("parties") or [] if isinstance(p, Mapping)]
+    buyer_ref = release.get("buyer") or {}
+    buyer_party = next((p for p in parties if "buyer" in (p.get("roles") or [])), None)
+    buyer = None
+    for candidate in (buyer_ref.get("name"), (buyer_party or {}).get("name")):
+        if candidate and str(candidate).strip().lower() in bodies:
+            buyer = bodies[str(candidate).strip().lower()]
+            break
+    if buyer is None:
+        name = buyer_ref.get("name") or (buyer_party or {}).get("name") or "none given"
+        raise ValueError(f"buyer “{name}” is not a public body Techmap knows.")
+    suppliers = [p for p in parties if "supplier" in (p.get("roles") or [])]
+    awards = release.get("awards") or []
+    for award in awards:
+        for ref in award.get("suppliers") or []:
+            match = next((p for p in parties if p.get("id") == ref.get("id")), None)
+            if match and match not in suppliers:
+                suppliers.append(match)
+    numbers = [n for n in (_gb_coh(p) for p in suppliers) if n]
+    if not numbers:
+        raise ValueError("no supplier party has a GB-COH (Companies House) identifier.")
+    supplier = Supplier.objects.filter(companies_house_number__in=numbers).first()
+    if supplier is None:
+        raise ValueError(
+            f"supplier with Companies House number {numbers[0]} is not in the registry."
+        )
+    category = _category_for(release, groups, caps)
+    if category is None:
+        raise ValueError(
+            "no classification names a capability group (such as “cloud” or “Data and AI”)."
+        )
+    contract = (release.get("contracts") or [{}])[0] or {}
+    award = awards[0] if awards else {}
+    tender = release.get("tender") or {}
+    title = contract.get("title") or award.get("title") or tender.get("title")
+    if not title:
+        raise ValueError("no contract, award or tender title.")
+    money = contract.get("value") or award.get("value") or tender.get("value") or {}
+    amount = money.get("amount")
+    if amount is not None:
+        if money.get("currency", "GBP") != "GBP":
+            raise ValueError(f"value is in {money.get('currency')}; Techmap records pounds.")
+        try:
+            amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise ValueError(f"value “{amount}” is not a number.") from None
+        if amount < 0:
+            raise ValueError("value cannot be negative.")
+    period = contract.get("period") or award.get("contractPeriod") or {}
+    start, end = _parse_date(period.get("startDate")), _parse_date(period.get("endDate"))
+    if start and end and start > end:
+        raise ValueError("the contract period ends before it starts.")
+    status = contract.get("status") or "active"
+    if status not in Contract.Status.values:
+        status = "active"
+    return {
+        "title": str(title)[:300],
+        "description": str(contract.get("description") or tender.get("description") or ""),
+        "buyer": buyer,
+        "supplier": supplier,
+        "category": category,
+        "value": amount,
+        "start_date": start,
+        "end_date": end,
+        "status": status,
+    }
+
+
+def contracts_import_ocds(*, package: Any, actor: User | None = None) -> OcdsImportResult:
+    """Load contracts from an OCDS release package, idempotent by ocid.
+
+    Each release is checked on its own: a bad one is reported (index, ocid, why)
+    and the others still load. Releases of the same ocid apply in date order, so
+    the newest wins. Running the same file twice changes nothing the second time.
+    """
+    result = OcdsImportResult()
+    if not isinstance(package, Mapping) or not isinstance(package.get("releases"), list):
+        result.errors.append((0, "", "The file is not an OCDS release package (no releases)."))
+        return result
+    bodies = {b.name.lower(): b for b in PublicBody.objects.all()}
+    groups = {g.code.lower(): g for g in CapabilityGroup.objects.all()}
+    groups.update({g.name.lower(): g for g in groups.copy().values()})
+    caps = {}
+    for capability in Capability.objects.select_related("group"):
+        caps[capability.code.lower()] = capability.group
+        caps[capability.name.lower()] = capability.group
+    indexed = list(enumerate(package["releases"], start=1))
+    indexed.sort(
+        key=lambda pair: (
+            str((pair[1] or {}).get("date") or "") if isinstance(pair[1], Mapping) else ""
+        )
+    )
+    for index, release in indexed:
+        ocid = str(release.get("ocid") or "") if isinstance(release, Mapping) else ""
+        try:
+            if not isinstance(release, Mapping):
+                raise ValueError("a release must be a JSON object.")
+            if not ocid:
+                raise ValueError("the release has no ocid.")
+            Contract._meta.get_field("ocid").run_validators(ocid)
+            fields = _release_to_fields(release, bodies, groups, caps)
+            with transaction.atomic():
+                existing = Contract.objects.select_for_update().filter(ocid=ocid).first()
+                if existing is None:
+                    contract = Contract(ocid=ocid, created_by=actor, **fields)
+                    _check_contract_rules(contract)
+                    contract._change_reason = "Imported from OCDS"
+                    contract.save()
+                    result.created.append(ocid)
+                    continue
+                changed = {k: v for k, v in fields.items() if getattr(existing, k) != v}
+                if not changed:
+                    result.unchanged.append(ocid)
+                    continue
+                moved = bool({"supplier", "category"} & set(changed))
+                for name, value in changed.items():
+                    setattr(existing, name, value)
+                existing._change_reason = "Updated from OCDS"
+                existing.save()
+                if moved:
+                    mark_periods_changed(existing.reports.values_list("period", flat=True))
+                result.updated.append(ocid)
+        except (ValueError, DomainError) as error:
+            message = "; ".join(error.messages) if isinstance(error, DomainError) else str(error)
+            result.errors.append((index, ocid, message))
+        except Exception as error:
+            from django.core.exceptions import ValidationError
+
+            if not isinstance(error, ValidationError):
+                raise
+            result.errors.append((index, ocid, "; ".join(error.messages)))
+    return result
+
+
+# --- Reports ---------------------------------------------------------------------
+
+
+def _site_link(name: str, *args: Any) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _problems_to_error(problems: dict[str, Problem]) -> DomainError:
+    return DomainError({code: problem.message for code, problem in problems.items()})
+
+
+def _check_period(contract: Contract, period: date) -> str | None:
+    if period > current_quarter():
+        return f"{period_label(period)} has not started yet."
+    if contract.start_date and period < quarter_start(contract.start_date):
+        return f"The contract started on {contract.start_date:%-d %B %Y}, after that quarter."
+    if contract.end_date and period > contract.end_date:
+        return f"The contract ended on {contract.end_date:%-d %B %Y}, before that quarter."
+    return None
+
+
+def _resolve_scheme(version: int | None) -> ReportingScheme:
+    current = scheme_current()
+    if version is None or version == current.version:
+        return current
+    raise DomainError(
+        {
+            "scheme_version": f"Report against version {current.version} of the standard, "
+            f"the current one, not version {version}."
+        }
+    )
+
+
+def report_submit(
+    *,
+    actor: User,
+    contract: Contract,
+    period: date | str,
+    values: Mapping[str, object],
+    comments: Mapping[str, object] | None = None,
+    scheme_version: int | None = None,
+) -> ContractReport:
+    """A supplier submits a quarter's report on its contract.
+
+    Before: the actor acts for the contract's supplier, the contract has no
+    report for that quarter, and every value passes the scheme's rules.
+    After: the report (status submitted) with one value per reported metric, a
+    "submitted" event, the period marked for the next comparison, and an email
+    to the buyer who recorded the contract. Nothing is saved if anything fails.
+    """
+    if not permissions.can_submit_report(actor, contract):
+        raise PermissionDenied("Only people at the contract's supplier submit its reports.")
+    if isinstance(period, str):
+        try:
+            period = parse_period(period)
+        except PeriodError as error:
+            raise DomainError({"period": str(error)}) from None
+    scheme = _resolve_scheme(scheme_version)
+    metrics = list(scheme.metrics.all())
+    cleaned = clean_values(metrics, values, comments, scheme_label=str(scheme))
+    problem = _check_period(contract, period)
+    if problem:
+        cleaned.errors["period"] = Problem("invalid", problem)
+    if cleaned.errors:
+        raise _problems_to_error(cleaned.errors)
+    with transaction.atomic():
+        # Reports of a contract are written one at a time: the duplicate check holds.
+        Contract.objects.select_for_update().filter(pk=contract.pk).first()
+        if ContractReport.objects.filter(contract=contract, period=period).exists():
+            raise DomainError(
+                {
+                    "period": f"A report for {period_label(period)} has already been "
+                    "submitted for this contract."
+                }
+            )
+        report = ContractReport(
+            contract=contract,
+            period=period,
+            scheme=scheme,
+            submitted_by=actor,
+            submitted_at=timezone.now(),
+        )
+        report._change_reason = "Submitted"
+        report.save()
+        ReportValue.objects.bulk_create(
+            ReportValue(report=report, metric_id=m, period=period, value=v, comment=c)
+            for m, (v, c) in cleaned.values.items()
+        )
+        ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.SUBMITTED, actor=actor)
+        mark_periods_changed([period])
+        _notify_buyer_of_report(report)
+    return report
+
+
+def _notify_buyer_of_report(report: ContractReport) -> None:
+    recipient = report.contract.created_by
+    if not recipient or not recipient.email:
+        return
+    email_queue(
+        to=recipient.email,
+        subject=f"New report to review: {report.contract.title}, {report.period_label}",
+        body=(
+            f"{report.contract.supplier.name} submitted its report for "
+            f"{report.period_label} on {report.contract.title}.\n\n"
+            f"Accept it or query it: {_site_link('reporting:report', report.pk)}\n"
+        ),
+        dedupe_key=f"reporting-report-{report.pk}-submitted",
+    )
+
+
+def report_revise(
+    *,
+    actor: User,
+    report: ContractReport,
+    values: Mapping[str, object],
+    comments: Mapping[str, object] | None = None,
+) -> ContractReport:
+    """The supplier corrects a queried report: its values are replaced (the old ones are
+    kept in the "revised" event) and it waits for the buyer's review again."""
+    if not permissions.is_supplier_of(actor, report.contract):
+        raise PermissionDenied("Only the supplier corrects a report the buyer queried.")
+    metrics = list(report.scheme.metrics.all())
+    cleaned = clean_values(metrics, values, comments, scheme_label=str(report.scheme))
+    if cleaned.errors:
+        raise _problems_to_error(cleaned.errors)
+    with transaction.atomic():
+        report = ContractReport.objects.select_for_update().get(pk=report.pk)
+        if report.status != ContractReport.Status.QUERIED:
+            raise DomainError("Only a report the buyer queried can be corrected.")
+        codes = {m.pk: m.code for m in metrics}
+        previous = {
+            codes.get(v.metric_id, str(v.metric_id)): [str(v.value), v.comment]
+            for v in report.values.all()
+        }
+        report.values.all().delete()
+        ReportValue.objects.bulk_create(
+            ReportValue(report=report, metric_id=m, period=report.period, value=v, comment=c)
+            for m, (v, c) in cleaned.values.items()
+        )
+        report.status = ContractReport.Status.SUBMITTED
+        report._change_reason = "Revised after a query"
+        report.save(update_fields=["status", "updated_at"])
+        ReportEvent.objects.create(
+            report=report,
+            kind=ReportEvent.Kind.REVISED,
+            actor=actor,
+            data={"previous": previous},
+        )
+        mark_periods_changed([report.period])
+    return report
+
+
+def report_accept(*, actor: User, report: ContractReport) -> ContractReport:
+    """The buyer accepts a report awaiting review (or one it queried before)."""
+    if not permissions.can_decide_report(actor, report):
+        raise PermissionDenied("Only the buying organisation accepts this report.")
+    with transaction.atomic():
+        report = ContractReport.objects.select_for_update().get(pk=report.pk)
+        if report.status == ContractReport.Status.ACCEPTED:
+            raise DomainError("This report has already been accepted.")
+        was_queried = report.status == ContractReport.Status.QUERIED
+        report.status = ContractReport.Status.ACCEPTED
+        report.decided_by, report.decided_at = actor, timezone.now()
+        report._change_reason = "Accepted"
+        report.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.ACCEPTED, actor=actor)
+        if was_queried:  # it comes back into the comparison
+            mark_periods_changed([report.period])
+    return report
+
+
+def report_query(*, actor: User, report: ContractReport, reason: str) -> ContractReport:
+    """The buyer queries a report with a reason. Until it is answered and accepted
+    (or corrected), the report is left out of comparisons and shown only to the
+    two parties. The supplier's people are emailed."""
+    if not permissions.can_decide_report(actor, report):
+        raise PermissionDenied("Only the buying organisation queries this report.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": "Say what is wrong with the report."})
+    if len(reason) > 5000:
+        raise DomainError({"reason": "The reason must be 5000 characters or fewer."})
+    with transaction.atomic():
+        report = ContractReport.objects.select_for_update().get(pk=report.pk)
+        report.status = ContractReport.Status.QUERIED
+        report.query_reason = reason
+        report.reply = ""
+        report.decided_by, report.decided_at = actor, timezone.now()
+        report._change_reason = "Queried"
+        report.save(
+            update_fields=[
+                "status",
+                "query_reason",
+                "reply",
+                "decided_by",
+                "decided_at",
+                "updated_at",
+            ]
+        )
+        event = ReportEvent.objects.create(
+            report=report, kind=ReportEvent.Kind.QUERIED, actor=actor, message=reason
+        )
+        mark_periods_changed([report.period])
+        emails = SupplierMembership.objects.filter(
+            supplier_id=report.contract.supplier_id
+        ).values_list("user__email", flat=True)
+        for address in sorted(set(emails)):
+            email_queue(
+                to=address,
+                subject=f"Your report was queried: {report.contract.title}, {report.period_label}",
+                body=(
+                    f"{report.contract.buyer.name} queried the report for "
+                    f"{report.period_label}:\n\n{reason}\n\n"
+                    f"Reply or correct it: {_site_link('reporting:report', report.pk)}\n"
+                ),
+                dedupe_key=f"reporting-event-{event.pk}-{address}",
+            )
+    return report
+
+
+def report_reply(*, actor: User, report: ContractReport, message: str) -> ContractReport:
+    """Right of reply: the supplier answers the buyer's query; the buyer then accepts the
+    report or queries it again. The buyer who queried is emailed."""
+    if not permissions.is_supplier_of(actor, report.contract):
+        raise PermissionDenied("Only the supplier replies to a query on its report.")
+    message = (message or "").strip()
+    if not message:
+        raise DomainError({"message": "Enter your reply."})
+    if len(message) > 5000:
+        raise DomainError({"message": "The reply must be 5000 characters or fewer."})
+    with transaction.atomic():
+        report = ContractReport.objects.select_for_update().get(pk=report.pk)
+        if report.status != ContractReport.Status.QUERIED:
+            raise DomainError("There is no query to reply to: the buyer has not queried it.")
+        report.reply = message
+        report._change_reason = "Supplier replied"
+        report.save(update_fields=["reply", "updated_at"])
+        event = ReportEvent.objects.create(
+            report=report, kind=ReportEvent.Kind.REPLIED, actor=actor, message=message
+        )
+        if report.decided_by and report.decided_by.email:
+            email_queue(
+                to=report.decided_by.email,
+                subject=f"Reply to your query: {report.contract.title}, {report.period_label}",
+                body=(
+                    f"{report.contract.supplier.name} replied:\n\n{message}\n\n"
+                    f"Accept the report or query it again: "
+                    f"{_site_link('reporting:report', report.pk)}\n"
+                ),
+                dedupe_key=f"reporting-event-{event.pk}",
+            )
+    return report
+
+
+# --- CSV upload ------------------------------------------------------------------
+
+
+@dataclass
+class CsvProblem:
+    row: int  # line in the file; the header is row 1
+    column: str
+    message: str
+
+
+@dataclass
+class CsvImportResult:
+    created: list[ContractReport] = field(default_factory=list)
+    rows: int = 0
+    problems: list[CsvProblem] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({p.row for p in self.problems if p.row > 1})
+
+
+def csv_columns(scheme: ReportingScheme) -> list[str]:
+    """The header of an upload file for ``scheme``: ocid, period, each metric and its comment."""
+    columns = ["ocid", "period"]
+    for metric in scheme.metrics.all():
+        columns += [metric.code, f"{metric.code}_comment"]
+    return columns
+
+
+def _decode(content: bytes | str) -> str:
+    if isinstance(content, str):
+        return content
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(
+            {"file": "The file must be a CSV saved as UTF-8 (in Excel: CSV UTF-8)."}
+        ) from None
+
+
+def reports_import_csv(*, actor: User, content: bytes | str) -> CsvImportResult:
+    """Submit many reports from a CSV file: one row per contract and quarter.
+
+    Columns: ``ocid``, ``period`` (2025-Q1), then one per metric code with an
+    optional ``<code>_comment`` beside it. Every bad cell is reported with its
+    row, column and reason; rows without problems are saved, each row whole or
+    not at all (a row with any bad cell saves nothing). All good rows are written
+    in one transaction with bulk inserts, so 10,000 rows take seconds.
+    """
+    if not (actor and actor.is_authenticated):
+        raise PermissionDenied("Sign in to upload reports.")
+    text = _decode(content)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DomainError({"file": "The file is empty."}) from None
+    except csv.Error as error:
+        raise DomainError({"file": f"The file is not a readable CSV: {error}."}) from None
+    header = [h.strip().lower().replace(" ", "_") for h in header]
+    scheme = scheme_current()
+    metrics = list(scheme.metrics.all())
+    codes = {m.code for m in metrics}
+    result = CsvImportResult()
+    missing = [c for c in ("ocid", "period") if c not in header]
+    if missing:
+        raise DomainError(
+            {"file": f"The first row must name the columns; missing: {', '.join(missing)}."}
+        )
+    known = {"ocid", "period", "scheme_version"} | codes | {f"{c}_comment" for c in codes}
+    for name in header:
+        if name and name not in known:
+            result.problems.append(
+                CsvProblem(1, name, f"“{name}” is not a metric of {scheme}; column ignored.")
+            )
+    seen: set[str] = set()
+    for name in header:
+        if name in seen and name:
+            raise DomainError({"file": f"The column “{name}” appears twice."})
+        seen.add(name)
+
+    try:
+        rows = [(number, row) for number, row in enumerate(reader, start=2) if any(row)]
+    except csv.Error as error:
+        raise DomainError({"file": f"The file is not a readable CSV: {error}."}) from None
+    if len(rows) > CSV_MAX_ROWS:
+        raise DomainError({"file": f"Upload at most {CSV_MAX_ROWS:,} rows at a time."})
+    result.rows = len(rows)
+
+    ocids = {
+        row[header.index("ocid")].strip() for _, row in rows if len(row) > header.index("ocid")
+    }
+    contracts = {c.ocid: c for c in Contract.objects.filter(ocid__in=ocids)}
+    allowed = permissions.supplier_ids_of(actor)
+    existing = set(
+        ContractReport.objects.filter(contract__ocid__in=ocids).values_list("contract_id", "period")
+    )
+    pending: list[tuple[int, Contract, date, dict]] = []
+    claimed: dict[tuple[int, date], int] = {}
+    comment_of = {f"{c}_comment": c for c in codes}
+    for number, row in rows:
+        cells = dict(zip(header, (cell.strip() for cell in row), strict=False))
+        problems: list[CsvProblem] = []
+        if len(row) > len(header):
+            problems.append(CsvProblem(number, "", "The row has more cells than the header."))
+        ocid = cells.get("ocid", "")
+        contract = contracts.get(ocid)
+        if not ocid:
+            problems.append(CsvProblem(number, "ocid", "Enter the contract's ocid."))
+        elif contract is None:
+            problems.append(CsvProblem(number, "ocid", f"No contract has the id {ocid}."))
+        elif contract.supplier_id not in allowed:
+            problems.append(
+                CsvProblem(number, "ocid", f"You cannot report on {ocid}: it is not your contract.")
+            )
+            contract = None
+        period = None
+        try:
+            period = parse_period(cells.get("period", ""))
+        except PeriodError as error:
+            problems.append(CsvProblem(number, "period", str(error)))
+        version = cells.get("scheme_version", "")
+        if version and version != str(scheme.version):
+            problems.append(
+                CsvProblem(
+                    number,
+                    "scheme_version",
+                    f"Report against version {scheme.version}, the current one, not {version}.",
+                )
+            )
+        if contract and period:
+            message = _check_period(contract, period)
+            if message:
+                problems.append(CsvProblem(number, "period", message))
+            elif (contract.pk, period) in existing:
+                problems.append(
+                    CsvProblem(
+                        number,
+                        "period",
+                        f"A report for {period_code(period)} on {ocid} was already submitted.",
+                    )
+                )
+            elif (contract.pk, period) in claimed:
+                problems.append(
+                    CsvProblem(
+                        number,
+                        "period",
+                        f"Row {claimed[(contract.pk, period)]} already reports "
+                        f"{period_code(period)} on {ocid}.",
+                    )
+                )
+        values = {code: cells.get(code, "") for code in codes}
+        comments = {comment_of[k]: v for k, v in cells.items() if k in comment_of}
+        cleaned = clean_values(metrics, values, comments, scheme_label=str(scheme))
+        for code, problem in cleaned.errors.items():
+            problems.append(CsvProblem(number, code, problem.message))
+        if problems:
+            result.problems.extend(problems)
+            continue
+        claimed[(contract.pk, period)] = number
+        pending.append((number, contract, period, cleaned.values))
+
+    if pending:
+        result.created = _bulk_submit(actor=actor, scheme=scheme, pending=pending, result=result)
+    return result
+
+
+def _bulk_submit(
+    *, actor: User, scheme: ReportingScheme, pending: list, result: CsvImportResult
+) -> list[ContractReport]:
+    now = timezone.now()
+    with transaction.atomic():
+        contract_ids = sorted({contract.pk for _, contract, _, _ in pending})
+        # Lock in id order (no deadlock with another upload), then re-check duplicates:
+        # report_submit takes the same lock, so nothing can slip in between.
+        list(
+            Contract.objects.select_for_update()
+            .filter(pk__in=contract_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        taken = set(
+            ContractReport.objects.filter(contract_id__in=contract_ids).values_list(
+                "contract_id", "period"
+            )
+        )
+        rows = []
+        for number, contract, period, values in pending:
+            if (contract.pk, period) in taken:
+                result.problems.append(
+                    CsvProblem(
+                        number,
+                        "period",
+                        f"A report for {period_code(period)} on {contract.ocid} was submitted "
+                        "while the file was being read.",
+                    )
+                )
+                continue
+            rows.append((contract, period, values))
+        reports = [
+            ContractReport(
+                contract=contract,
+                period=period,
+                scheme=scheme,
+                submitted_by=actor,
+                submitted_at=now,
+                updated_at=now,
+            )
+            for contract, period, _ in rows
+        ]
+        reports = bulk_create_with_history(
+            reports,
+            ContractReport,
+            batch_size=2000,
+            default_user=actor,
+            default_change_reason="Submitted by CSV upload",
+        )
+        # bulk_create_with_history returns the objects with their new primary keys.
+        ReportValue.objects.bulk_create(
+            (
+                ReportValue(report=report, metric_id=m, period=report.period, value=v, comment=c)
+                for report, (_, _, values) in zip(reports, rows, strict=True)
+                for m, (v, c) in values.items()
+            ),
+            batch_size=5000,
+        )
+        ReportEvent.objects.bulk_create(
+            (
+                ReportEvent(
+                    report=report,
+                    kind=ReportEvent.Kind.SUBMITTED,
+                    actor=actor,
+                    message="Submitted by CSV upload.",
+                )
+                for report in reports
+            ),
+            batch_size=5000,
+        )
+        mark_periods_changed({report.period for report in reports})
+    result.problems.sort(key=lambda p: (p.row, p.column))
+    return reports
+
+
+def csv_template(scheme: ReportingScheme | None = None) -> str:
+    """An upload file's header and one example row."""
+    scheme = scheme or scheme_current()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(csv_columns(scheme))
+    example = ["ocds-b5fd17-example-1", period_code(current_quarter())]
+    samples = {
+        "rating": "Good",
+        "percent": "95",
+        "pounds": "1250.00",
+        "count": "0",
+        "days": "5",
+        "score": "4",
+    }
+    for metric in scheme.metrics.all():
+        example += [samples.get(metric.unit, ""), ""]
+    writer.writerow(example)
+    return out.getvalue()
+
+
+def metric_for(scheme: ReportingScheme, code: str) -> MetricDefinition | None:
+    return next((m for m in scheme.metrics.all() if m.code == code), None)
+
+
+# --- Comparison ------------------------------------------------------------------
+
+
+def comparison_request(*, actor: User, full: bool = False) -> bool:
+    """A moderator asks for a comparison now: the task is queued for a worker.
+
+    Returns False when the broker cannot be reached (nothing was queued; the
+    nightly run or ``manage.py run_comparison`` does the work instead).
+    """
+    import logging
+
+    from reporting.models import ComparisonRun
+    from reporting.tasks import run_comparison
+
+    if not permissions.can_run_comparison(actor):
+        raise PermissionDenied("Only moderators run comparisons.")
+    try:
+        run_comparison.delay(
+            full=full, trigger=ComparisonRun.Trigger.ADMIN, requested_by_id=actor.pk
+        )
+    except Exception:
+        logging.getLogger(__name__).warning("could not queue a comparison", exc_info=True)
+        return False
+    return True
