@@ -1,0 +1,161 @@
+"""Who may do what in the den, as yes/no functions.
+
+Services, views, the API and admin call these; a rule is never written twice.
+"""
+
+from __future__ import annotations
+
+from accounts.permissions import is_civil_servant, is_moderator
+from innovation_den.models import PanelMember, Proposal, ProposalPartner
+from suppliers.models import SupplierMembership
+
+Status = Proposal.Status
+
+
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_supplier_member(user) -> bool:
+    return _signed_in(user) and SupplierMembership.objects.filter(user=user).exists()
+
+
+def can_propose(user) -> bool:
+    """Civil servants propose; supplier members propose with a civil-servant sponsor."""
+    return is_civil_servant(user) or is_supplier_member(user)
+
+
+def is_proposer(user, proposal: Proposal) -> bool:
+    """The proposer, or the civil-servant sponsor once they have confirmed."""
+    if not _signed_in(user):
+        return False
+    if proposal.proposer_id == user.pk:
+        return True
+    return proposal.sponsor_id == user.pk and proposal.sponsor_confirmed_at is not None
+
+
+def is_partner_member(user, proposal: Proposal) -> bool:
+    """Owner or member of any supplier named as a partner (whatever its answer)."""
+    return (
+        _signed_in(user)
+        and SupplierMembership.objects.filter(
+            user=user, supplier__den_partnerships__proposal=proposal
+        ).exists()
+    )
+
+
+def is_panel_member(user, proposal: Proposal) -> bool:
+    return (
+        _signed_in(user)
+        and proposal.review_round_id is not None
+        and PanelMember.objects.filter(
+            review_round_id=proposal.review_round_id, reviewer=user
+        ).exists()
+    )
+
+
+def conflict_of_interest(user, proposal: Proposal) -> str | None:
+    """Why ``user`` may not review ``proposal``, or None. Checked from the data, not declared."""
+    if not _signed_in(user):
+        return None
+    if proposal.proposer_id == user.pk:
+        return "You proposed this trial."
+    if proposal.sponsor_id == user.pk:
+        return "You are the sponsor of this trial."
+    supplier = (
+        SupplierMembership.objects.filter(user=user, supplier__den_partnerships__proposal=proposal)
+        .select_related("supplier")
+        .first()
+    )
+    if supplier is not None:
+        return f"You work for {supplier.supplier.name}, a partner in this trial."
+    return None
+
+
+def can_view(user, proposal: Proposal) -> bool:
+    if proposal.is_public or is_moderator(user):
+        return True
+    if not _signed_in(user):
+        return False
+    if proposal.proposer_id == user.pk or proposal.sponsor_id == user.pk:
+        return True
+    if is_partner_member(user, proposal):
+        return True
+    # The panel reads what it reviews, and keeps seeing it after the decision.
+    return proposal.status != Status.DRAFT and is_panel_member(user, proposal)
+
+
+def can_edit(user, proposal: Proposal) -> bool:
+    return is_proposer(user, proposal)
+
+
+def can_confirm_sponsorship(user, proposal: Proposal) -> bool:
+    return (
+        proposal.sponsor_id is not None
+        and _signed_in(user)
+        and proposal.sponsor_id == user.pk
+        and is_civil_servant(user)
+    )
+
+
+def can_answer_partnership(user, partner: ProposalPartner) -> bool:
+    """Only an owner of the partner supplier confirms (or declines) taking part."""
+    return (
+        _signed_in(user)
+        and SupplierMembership.objects.filter(
+            user=user, supplier_id=partner.supplier_id, role=SupplierMembership.Role.OWNER
+        ).exists()
+    )
+
+
+def can_moderate(user) -> bool:
+    return is_moderator(user)
+
+
+def can_sit_on_panel(user) -> bool:
+    return is_civil_servant(user)
+
+
+def can_score(user, proposal: Proposal) -> bool:
+    return (
+        proposal.status == Status.IN_REVIEW
+        and is_panel_member(user, proposal)
+        and conflict_of_interest(user, proposal) is None
+    )
+
+
+def can_see_individual_scores(user, proposal: Proposal, *, has_scored: bool) -> bool:
+    """Blind scoring: a panel member sees others' scores only once they have scored.
+
+    Moderators (who decide, and never score) see them all.
+    """
+    if is_moderator(user):
+        return True
+    return has_scored and is_panel_member(user, proposal)
+
+
+def can_see_score_summary(user, proposal: Proposal, *, has_scored: bool) -> bool:
+    """The panel's means are shown to everyone who may see the proposal once it is decided."""
+    if can_see_individual_scores(user, proposal, has_scored=has_scored):
+        return True
+    return proposal.status not in (Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW) and can_view(
+        user, proposal
+    )
+
+
+def can_run(user, proposal: Proposal) -> bool:
+    """Start the trial, write progress notes, evaluate: the proposers, or a moderator."""
+    return is_proposer(user, proposal) or is_moderator(user)
+
+
+def can_write_progress(user, proposal: Proposal) -> bool:
+    if can_run(user, proposal):
+        return True
+    return (
+        _signed_in(user)
+        and SupplierMembership.objects.filter(
+            user=user,
+            supplier__den_partnerships__proposal=proposal,
+            supplier__den_partnerships__status=ProposalPartner.Status.CONFIRMED,
+        ).exists()
+    )

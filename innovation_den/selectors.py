@@ -1,0 +1,123 @@
+"""Every non-trivial read in the den: what a user may see, lists, the review summary."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.permissions import is_moderator
+from innovation_den import permissions
+from innovation_den.models import (
+    PanelMember,
+    Proposal,
+    ProposalPartner,
+    Review,
+    summarise_scores,
+)
+from suppliers.models import SupplierMembership
+
+Status = Proposal.Status
+
+
+def proposals_visible_to(user) -> QuerySet[Proposal]:
+    """Public trials for everyone; drafts and reviews only for the people involved."""
+    queryset = Proposal.objects.all()
+    if is_moderator(user):
+        return queryset
+    public = Q(status__in=Proposal.PUBLIC_STATUSES)
+    if not (user and user.is_authenticated):
+        return queryset.filter(public)
+    partner = Exists(
+        SupplierMembership.objects.filter(
+            user=user, supplier__den_partnerships__proposal=OuterRef("pk")
+        )
+    )
+    panel = Exists(
+        PanelMember.objects.filter(reviewer=user, review_round=OuterRef("review_round"))
+    ) & ~Q(status=Status.DRAFT)
+    return queryset.filter(public | Q(proposer=user) | Q(sponsor=user) | partner | panel)
+
+
+def with_list_related(queryset: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Everything a list row shows, in a fixed number of queries."""
+    return queryset.select_related("public_body", "proposer").prefetch_related(
+        "capabilities",
+        Prefetch(
+            "partners",
+            queryset=ProposalPartner.objects.select_related("supplier").filter(
+                status=ProposalPartner.Status.CONFIRMED
+            ),
+            to_attr="confirmed_partners",
+        ),
+        "success_criteria",
+    )
+
+
+def lessons(queryset: QuerySet[Proposal] | None = None) -> QuerySet[Proposal]:
+    """Every evaluated trial, newest evaluation first, whatever its outcome."""
+    queryset = Proposal.objects.all() if queryset is None else queryset
+    return with_list_related(
+        queryset.filter(status__in=Proposal.EVALUATED_STATUSES).order_by("-evaluated_at", "-pk")
+    )
+
+
+def outcome_counts(queryset: QuerySet[Proposal]) -> dict[str, int]:
+    rows = queryset.order_by().values("outcome").annotate(n=Count("pk"))
+    counts = {row["outcome"]: row["n"] for row in rows}
+    return {value: counts.get(value, 0) for value in Proposal.Outcome.values}
+
+
+def proposal_detail(pk: int) -> Proposal:
+    """One proposal with everything its page shows."""
+    return (
+        Proposal.objects.select_related(
+            "public_body",
+            "proposer",
+            "sponsor",
+            "review_round",
+            "decided_by",
+            "engagement_request",
+            "contract",
+        )
+        .prefetch_related(
+            "capabilities",
+            Prefetch("partners", queryset=ProposalPartner.objects.select_related("supplier")),
+            "success_criteria",
+            "stop_criteria",
+            "risks",
+            "progress_notes__author",
+            "transitions__by",
+        )
+        .get(pk=pk)
+    )
+
+
+def review_state(user, proposal: Proposal) -> dict:
+    """What the review part of a proposal page shows to ``user``, blind scoring applied.
+
+    Nobody on the panel sees anyone else's scores, or the means, until they have
+    scored themselves; moderators see everything; once decided, the means are shown
+    to whoever may see the proposal.
+    """
+    if proposal.review_round_id is None:
+        return {"reviews": [], "summary": None, "has_scored": False, "can_score": False}
+    reviews = list(
+        Review.objects.filter(proposal=proposal, review_round_id=proposal.review_round_id)
+        .select_related("reviewer")
+        .order_by("submitted_at", "pk")
+    )
+    mine = next((r for r in reviews if user.is_authenticated and r.reviewer_id == user.pk), None)
+    has_scored = mine is not None
+    individual = permissions.can_see_individual_scores(user, proposal, has_scored=has_scored)
+    show_summary = permissions.can_see_score_summary(user, proposal, has_scored=has_scored)
+    state = {
+        "own_review": mine,
+        "has_scored": has_scored,
+        "reviews": reviews if individual else ([mine] if mine else []),
+        "review_count": len(reviews),
+        "summary": summarise_scores(reviews) if show_summary and reviews else None,
+        "can_score": not has_scored and permissions.can_score(user, proposal),
+        "conflict": permissions.conflict_of_interest(user, proposal)
+        if permissions.is_panel_member(user, proposal)
+        else None,
+    }
+    return state
