@@ -159,12 +159,13 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "techmap",
+        "KEY_PREFIX": "techmap-test" if TESTING else "techmap",
         "TIMEOUT": 300,
     }
 }
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+# TECHMAP_TEST_BROKER_URL is set by the pytest plugin (techmap/testing.py).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or env("TECHMAP_TEST_BROKER_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = None  # tasks write their results to the database
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -189,9 +190,30 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "accounts.tasks.send_pending_emails",
         "schedule": timedelta(minutes=1),
     },
+    "engagement-close-due-requests": {
+        "task": "engagement.tasks.close_due_requests",
+        "schedule": timedelta(minutes=5),
+    },
+    "engagement-send-pending-alerts": {
+        "task": "engagement.tasks.send_pending_alerts",
+        "schedule": timedelta(minutes=5),
+    },
+    "engagement-weekly-alert-digests": {
+        "task": "engagement.tasks.send_weekly_alert_digests",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 NIGHTLY_HOUR = int(env("NIGHTLY_HOUR", "2") or 2)
 NIGHTLY_CRONTAB = crontab(hour=NIGHTLY_HOUR, minute=0)
+# After NIGHTLY_CRONTAB, which it uses (the dict above is defined before it).
+CELERY_BEAT_SCHEDULE["reporting-nightly-comparison"] = {
+    "task": "reporting.tasks.run_nightly_comparison",
+    "schedule": NIGHTLY_CRONTAB,
+}
+CELERY_BEAT_SCHEDULE["den-remind-overdue-trials"] = {
+    "task": "innovation_den.tasks.remind_overdue_trials",
+    "schedule": NIGHTLY_CRONTAB,
+}
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -211,6 +233,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's forms with GOV.UK labels, hints, messages and a crispy-forms-gds helper.
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.SignupForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
+    "change_password": "accounts.forms.ChangePasswordForm",
+    "add_email": "accounts.forms.AddEmailForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -221,7 +252,9 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Techmap: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
-ACCOUNT_RATE_LIMITS = {} if TESTING else {"login_failed": "10/m/ip,5/5m/key"}
+# False turns allauth's limits off in tests ({} would keep its defaults, counted in
+# Redis across test runs, so a re-run could not send a second confirmation email).
+ACCOUNT_RATE_LIMITS = False if TESTING else {"login_failed": "10/m/ip,5/5m/key"}
 # Civil-servant status is earned by a verified address on one of these domains
 # (sub-domains match: cabinetoffice.gov.uk is on gov.uk).
 GOV_EMAIL_DOMAINS = env_list("GOV_EMAIL_DOMAINS", "gov.uk")
@@ -275,23 +308,69 @@ CRISPY_TEMPLATE_PACK = "gds"
 CRISPY_FAIL_SILENTLY = not DEBUG
 
 # --- REST framework -------------------------------------------------------------
+# Conventions for every endpoint are documented at the top of techmap/api.py.
+# Throttle rates ("N/second|minute|hour|day"): anonymous callers by IP, signed-in
+# browser sessions by user, API tokens each on their own budget.
+API_THROTTLE_ANON = env("API_THROTTLE_ANON", "100000/minute" if TESTING else "60/minute")
+API_THROTTLE_USER = env("API_THROTTLE_USER", "100000/minute" if TESTING else "600/minute")
+API_THROTTLE_TOKEN = env("API_THROTTLE_TOKEN", "100000/minute" if TESTING else "1200/minute")
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "techmap.api.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Bearer first: its WWW-Authenticate header makes a missing login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": ["techmap.api.ActionPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "techmap.api.CursorPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "techmap.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "techmap.api.AnonThrottle",
+        "techmap.api.UserThrottle",
+        "techmap.api.TokenThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": API_THROTTLE_ANON,
+        "user": API_THROTTLE_USER,
+        "token": API_THROTTLE_TOKEN,
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Techmap API",
-    "DESCRIPTION": "Find, engage, compare and trial technology suppliers.",
+    "DESCRIPTION": (
+        "Find, engage, compare and trial technology suppliers. Reads are open to everyone; "
+        "writes need an API token (`Authorization: Bearer …`) from the API access page of "
+        "your Techmap account. Every error has the same JSON shape (`Error`). Lists use "
+        "cursor pagination: follow `next` and `previous`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Apps add their status enums here when two share a field name ("status").
+    "ENUM_NAME_OVERRIDES": {
+        "SupplierStatusEnum": "suppliers.models.Supplier.Status",
+        "SupplierSizeEnum": "suppliers.models.Supplier.Size",
+        # hq_region and regions[] share the ITL1 codes (read from the database).
+        "RegionCodeEnum": "suppliers.serializers.region_code_choices",
+        "DenProposalStatusEnum": "innovation_den.models.Proposal.Status",
+        "EngagementRequestStatusEnum": "engagement.models.EngagementRequest.Status",
+        "ContractStatusEnum": "reporting.models.Contract.Status",
+        "ContractReportStatusEnum": "reporting.models.ContractReport.Status",
+        "ComparisonRunStatusEnum": "reporting.models.ComparisonRun.Status",
+    },
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }
 
 # --- Security -------------------------------------------------------------------
