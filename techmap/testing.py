@@ -23,10 +23,12 @@ def pytest_load_initial_conftests(early_config, parser, args) -> None:
     _started.update(embedded.ensure_services())
     # Tasks that tests queue (and no worker consumes) go to a broker database of
     # their own, emptied at the start of each run, never to the one make run uses.
+    # (Not exported as CELERY_BROKER_URL: Celery would let that variable override
+    # the settings, and tests that point Celery at a private broker need to win.)
     if not os.environ.get("CELERY_BROKER_URL"):
-        os.environ["CELERY_BROKER_URL"] = _with_db(os.environ["REDIS_URL"], 15)
+        os.environ["TECHMAP_TEST_BROKER_URL"] = _with_db(os.environ["REDIS_URL"], 15)
         if not os.environ.get("PYTEST_XDIST_WORKER"):
-            _flush(os.environ["CELERY_BROKER_URL"])
+            _flush(os.environ["TECHMAP_TEST_BROKER_URL"])
 
 
 def _with_db(url: str, db: int) -> str:
@@ -37,12 +39,12 @@ def _with_db(url: str, db: int) -> str:
 
 
 def _flush(url: str) -> None:
+    import contextlib
+
     import redis
 
-    try:
+    with contextlib.suppress(redis.RedisError):  # the tests that need Redis will say so
         redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
-    except redis.RedisError:
-        pass  # the tests that need Redis will say so
 
 
 def pytest_unconfigure(config) -> None:
