@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
+# Both cores: the suite is a CI-time budget (well under 20 minutes).
+PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run test lint format bench stop clean browser
