@@ -6,10 +6,12 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Q
+from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import PublicBody
 from engagement.models import EngagementRequest
 from suppliers.models import Capability, Region
+from techmap.api import documented_codes
 
 STATUS_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]
 MAX_QUERY_LENGTH = 200
@@ -36,36 +38,58 @@ def search(queryset, value: str):
 
 
 class EngagementRequestFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Search",
-        method="filter_q",
-        max_length=MAX_QUERY_LENGTH,
-        help_text="Words from the title, problem, policy area or public body.",
+    q = extend_schema_field(
+        {
+            "type": "string",
+            "maxLength": MAX_QUERY_LENGTH,
+            "description": "Words from the title, problem, policy area or public body.",
+        }
+    )(
+        django_filters.CharFilter(
+            label="Search",
+            method="filter_q",
+            max_length=MAX_QUERY_LENGTH,
+            help_text="Words from the title, problem, policy area or public body.",
+        )
     )
     status = django_filters.ChoiceFilter(
         label="Status", choices=STATUS_CHOICES, method="filter_status", empty_label=None
     )
-    capability = django_filters.ModelMultipleChoiceFilter(
-        label="Capability",
-        field_name="capabilities",
-        to_field_name="code",
-        queryset=Capability.objects.select_related("group"),
-        widget=forms.CheckboxSelectMultiple,
-        distinct=False,
-        method="filter_m2m",
+    # Reference rows by code or slug: the API schema lists the values (an enum read from the
+    # database when the schema is built), so an unknown one is a documented 400.
+    capability = documented_codes(
+        django_filters.ModelMultipleChoiceFilter(
+            label="Capability",
+            field_name="capabilities",
+            to_field_name="code",
+            queryset=Capability.objects.select_related("group"),
+            widget=forms.CheckboxSelectMultiple,
+            distinct=False,
+            method="filter_m2m",
+        ),
+        Capability.objects.all,
+        "code",
     )
-    region = django_filters.ModelMultipleChoiceFilter(
-        label="Region",
-        field_name="regions",
-        to_field_name="slug",
-        queryset=Region.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        method="filter_m2m",
+    region = documented_codes(
+        django_filters.ModelMultipleChoiceFilter(
+            label="Region",
+            field_name="regions",
+            to_field_name="slug",
+            queryset=Region.objects.all(),
+            widget=forms.CheckboxSelectMultiple,
+            method="filter_m2m",
+        ),
+        Region.objects.all,
+        "slug",
     )
-    public_body = django_filters.ModelChoiceFilter(
-        label="Public body",
-        to_field_name="slug",
-        queryset=PublicBody.objects.all(),
+    public_body = documented_codes(
+        django_filters.ModelChoiceFilter(
+            label="Public body",
+            to_field_name="slug",
+            queryset=PublicBody.objects.all(),
+        ),
+        PublicBody.objects.all,
+        "slug",
     )
     help = django_filters.MultipleChoiceFilter(
         label="Kind of help",

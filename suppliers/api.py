@@ -13,9 +13,10 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
@@ -47,8 +48,9 @@ from suppliers.models import (
     Region,
     Supplier,
     SupplierMembership,
+    SupplierRevision,
 )
-from suppliers.permissions import can_create_supplier, can_edit_supplier
+from suppliers.permissions import can_create_supplier, can_edit_supplier, can_register_supplier
 from suppliers.selectors import reference_data
 from suppliers.serializers import (
     CapabilityGroupSerializer,
@@ -515,7 +517,12 @@ def _editable_queryset(user) -> QuerySet[Supplier]:
         with_codes(queryset)
         .defer("search_vector")
         .prefetch_related(
-            Prefetch("case_studies", queryset=CaseStudy.objects.order_by("-year", "title", "pk"))
+            Prefetch("case_studies", queryset=CaseStudy.objects.order_by("-year", "title", "pk")),
+            Prefetch(
+                "revisions",
+                queryset=SupplierRevision.objects.filter(status=SupplierRevision.Status.PENDING),
+                to_attr="pending_revisions",
+            ),
         )
         .annotate(sort_name=Upper("name"))
         .order_by("sort_name", "pk")
@@ -551,14 +558,31 @@ def _with_conflicts(error: DomainError, *, number: str | None, exclude_pk: int |
     ),
     retrieve=extend_schema(summary="One of your suppliers: the full profile"),
     create=extend_schema(
-        summary="Add a supplier",
+        summary="Register a supplier",
+        description="Anyone signed in who is not a civil servant registers their organisation: "
+        "it is created as a `draft` that you own, not public until you submit it on the "
+        "website and a moderator approves it. A Companies House number already on Techmap "
+        "is a 409 (ask one of that organisation's owners to invite you). Moderators add "
+        "suppliers directly.",
         request=SupplierWriteSerializer,
         responses={201: MySupplierSerializer},
     ),
     partial_update=extend_schema(
         summary="Change one of your suppliers",
+        description="A profile that is not live (draft, pending review, rejected) changes at "
+        "once (200). A live profile (published or suspended) stays as it is: your change is "
+        "held for review as its `pending_revision` (202), merged with any change already "
+        "waiting, and goes live when a moderator approves it. Moderators change any "
+        "supplier directly (200).",
         request=SupplierWriteSerializer,
-        responses={200: MySupplierSerializer},
+        responses={
+            200: MySupplierSerializer,
+            202: OpenApiResponse(
+                MySupplierSerializer,
+                description="Accepted for review: the live profile, unchanged, with your "
+                "edit as `pending_revision`.",
+            ),
+        },
     ),
 )
 class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -587,19 +611,32 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         return MySupplierSerializer(fresh, context={"request": self.request}).data
 
     def create(self, request, *args, **kwargs):
-        # TODO(issue 4): self-registration by supplier users (pending review) replaces this
-        # once suppliers.services has it; today supplier_create allows moderators only.
-        if not can_create_supplier(request.user):
-            raise PermissionDenied("Only moderators can add suppliers through the API for now.")
+        # Refuse before reading the body (the services check again, and decide).
+        if not (can_create_supplier(request.user) or can_register_supplier(request.user)):
+            raise DjangoPermissionDenied("Sign in with a supplier account to register one.")
         serializer = SupplierWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = dict(serializer.validated_data)
         try:
-            supplier = services.supplier_create(
-                actor=request.user, change_reason="Created through the API", **data
-            )
+            if can_create_supplier(request.user):  # moderators add suppliers directly
+                supplier = services.supplier_create(
+                    actor=request.user, change_reason="Created through the API", **data
+                )
+            else:  # everyone else registers a draft, which moderators review
+                with transaction.atomic():
+                    supplier = services.supplier_register(
+                        actor=request.user,
+                        companies_house_number=data.pop("companies_house_number"),
+                        name=data.pop("name"),
+                    )
+                    services.supplier_profile_update(
+                        actor=request.user,
+                        supplier=supplier,
+                        change_reason="Registered through the API",
+                        **data,
+                    )
         except DomainError as error:
-            number = data.get("companies_house_number")
+            number = serializer.validated_data.get("companies_house_number")
             raise _with_conflicts(error, number=number, exclude_pk=None) from error
         data = self._reload(supplier)
         return Response(data, status=201, headers={"Location": data["url"]})
@@ -610,17 +647,27 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
             data=request.data, partial=True, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
-        # TODO(issue 4): owners' and members' edits become pending revisions for moderation;
-        # today supplier_update lets moderators change suppliers directly, and refuses others.
         data = serializer.validated_data
+        status = 200
         try:
-            services.supplier_update(
-                actor=request.user,
-                supplier=supplier,
-                change_reason="Changed through the API",
-                **data,
-            )
+            if is_moderator(request.user):
+                services.supplier_update(
+                    actor=request.user,
+                    supplier=supplier,
+                    change_reason="Changed through the API",
+                    **data,
+                )
+            else:
+                # A live profile stays as it is: the change waits for review as a revision.
+                result = services.supplier_profile_update(
+                    actor=request.user,
+                    supplier=supplier,
+                    change_reason="Changed through the API",
+                    **data,
+                )
+                if isinstance(result, SupplierRevision):
+                    status = 202
         except DomainError as error:
             number = data.get("companies_house_number")
             raise _with_conflicts(error, number=number, exclude_pk=supplier.pk) from error
-        return Response(self._reload(supplier))
+        return Response(self._reload(supplier), status=status)

@@ -176,6 +176,19 @@ class SupplierDetailSerializer(SupplierListSerializer):
         return data
 
 
+class PendingRevisionSerializer(serializers.Serializer):
+    """An edit to a live profile waiting for a moderator; the live profile is unchanged."""
+
+    id = serializers.IntegerField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="Always `pending`.")
+    proposed = serializers.DictField(
+        read_only=True,
+        help_text="The proposed values of the fields the edit changes (codes for related "
+        "values, case studies as a whole list).",
+    )
+    submitted_at = serializers.DateTimeField(read_only=True)
+
+
 class MySupplierSerializer(SupplierDetailSerializer):
     """The full profile for the supplier's own people: any status, with contact details."""
 
@@ -190,6 +203,11 @@ class MySupplierSerializer(SupplierDetailSerializer):
         allow_null=True,
         help_text="Your role at this supplier (null for a moderator who is not a member).",
     )
+    pending_revision = PendingRevisionSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="An edit of the live profile waiting for review (null when there is none).",
+    )
 
     def to_representation(self, obj: Supplier) -> dict[str, Any]:
         data = super().to_representation(obj)
@@ -202,8 +220,25 @@ class MySupplierSerializer(SupplierDetailSerializer):
             contact_phone=obj.contact_phone,
             created_at=self._time(obj.created_at),
             role=getattr(obj, "my_role", None),
+            pending_revision=_pending_revision(obj),
         )
         return data
+
+
+def _pending_revision(obj: Supplier) -> dict[str, Any] | None:
+    """The prefetched ``pending_revisions`` (see suppliers.api) as JSON, or None."""
+    revisions = getattr(obj, "pending_revisions", None)
+    if revisions is None:
+        revisions = list(obj.revisions.filter(status="pending")[:1])
+    if not revisions:
+        return None
+    revision = revisions[0]
+    return {
+        "id": revision.pk,
+        "status": revision.status,
+        "proposed": revision.proposed,
+        "submitted_at": SupplierDetailSerializer._time(revision.submitted_at),
+    }
 
 
 # --- Facets -----------------------------------------------------------------------------------
@@ -459,6 +494,11 @@ def _code_choices(refdata, kind: str) -> list[tuple[str, str]]:
     if kind == "regions":  # ITL1 codes, as /api/v1/regions/ shows them
         return [(option.itl_code, option.name) for option in options]
     return [(option.code, option.name) for option in options]
+
+
+def region_code_choices() -> list[tuple[str, str]]:
+    """The ITL1 region codes as choices: one enum name in the schema (ENUM_NAME_OVERRIDES)."""
+    return _code_choices(reference_data(), "regions")
 
 
 class SupplierWriteSerializer(serializers.Serializer):

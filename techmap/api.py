@@ -731,6 +731,34 @@ def page_link(request, **params: Any) -> str:
     return request.build_absolute_uri(request.path + (f"?{query}" if query else ""))
 
 
+def documented_codes(filter_field, queryset: Callable[[], QuerySet], to_field: str):
+    """Document a FilterSet's reference-row filter as an enum of the rows' codes.
+
+    ``queryset`` is called when the schema is built (never at import), so the enum is what
+    the database holds then: every value the schema allows is a row the filter knows, and
+    anything else is the FilterSet's 400. A single-value filter also lists the empty string,
+    which (as django-filter does) means "any". Returns ``filter_field`` for a class body::
+
+        region = documented_codes(ModelMultipleChoiceFilter(...), Region.objects.all, "slug")
+    """
+    from django_filters import MultipleChoiceFilter
+    from drf_spectacular.utils import extend_schema_field
+
+    blank_means_any = not isinstance(filter_field, MultipleChoiceFilter)
+
+    class ReferenceCodes(serializers.ChoiceField):
+        def __init__(self, **kwargs: Any) -> None:
+            codes = queryset().order_by(to_field).values_list(to_field, flat=True)
+            choices = [code for code in codes if code]
+            super().__init__(
+                choices=([""] if blank_means_any else []) + choices,
+                allow_blank=blank_means_any,
+                **kwargs,
+            )
+
+    return extend_schema_field(ReferenceCodes)(filter_field)
+
+
 # --- OpenAPI ----------------------------------------------------------------------------------
 
 

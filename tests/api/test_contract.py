@@ -33,13 +33,6 @@ GROUPS = {
     "reporting": r"^/api/v1/(contracts|reports|comparisons)/",
     "den": r"^/api/v1/den/",
 }
-# Groups whose owners still have contract failures to fix; remove a line when its group
-# passes. xfail is not strict, so a fixed group shows as XPASS.
-KNOWN_FAILING = {
-    "engagement": "schema-valid capability / region filter values answered 400 (document the "
-    "codes as enums, or accept unknown ones)",
-    "den": "schema-valid public_body / status filters answered 400 or wrongly accepted",
-}
 
 
 def _data() -> str:
@@ -63,17 +56,9 @@ def _data() -> str:
     return raw
 
 
-def _params():
-    for group in GROUPS:
-        marks = []
-        if group in KNOWN_FAILING:
-            marks.append(pytest.mark.xfail(reason=KNOWN_FAILING[group], strict=False))
-        yield pytest.param(group, marks=marks, id=group)
-
-
 @pytest.mark.skipif(not SCHEMATHESIS.exists(), reason="schemathesis is not installed")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.parametrize("group", list(_params()))
+@pytest.mark.parametrize("group", list(GROUPS))
 def test_the_api_keeps_its_contract(live_server, tmp_path, group):
     token = _data()
     command = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from suppliers.models import Region, Supplier
+from suppliers.models import Region, Supplier, SupplierMembership, SupplierRevision
 from tests import factories
 from tests.api.conftest import assert_error
 
@@ -85,8 +85,8 @@ def test_my_list_runs_a_fixed_number_of_queries(
         factories.MembershipFactory(user=owner, supplier=factories.SupplierFactory(), role="owner")
         factories.CaseStudyFactory.create_batch(2, supplier=Supplier.objects.last())
     client = client_for(owner, "read")
-    # token lookup, its last-used time (written at most once a minute), the page, case studies
-    with django_assert_max_num_queries(4):
+    # token lookup, its last-used time, the page, case studies, pending revisions
+    with django_assert_max_num_queries(5):
         assert len(client.get("/api/v1/my/suppliers/").json()["results"]) == 6
 
 
@@ -95,11 +95,12 @@ def test_my_list_runs_a_fixed_number_of_queries(
 CREATE_EXPECTED = {
     "anonymous": (401, "not_authenticated"),
     "read_token": (403, "token_read_only"),
-    "other_org_write_token": (403, "permission_denied"),
+    # Anyone signed in who is not a civil servant registers a new organisation (a draft).
+    "other_org_write_token": (201, "draft"),
     "civil_servant": (403, "permission_denied"),
-    # TODO(issue 4): self-registration will let signed-in users create (pending review).
-    "member": (403, "permission_denied"),
-    "owner": (403, "permission_denied"),
+    "member": (201, "draft"),
+    "owner": (201, "draft"),
+    # Moderators add suppliers directly.
     "moderator": (201, None),
 }
 
@@ -115,10 +116,25 @@ def test_create_permissions(cast, who, expected):
         assert response["Location"] == body["url"]
         created = Supplier.objects.get(slug="lapwing-data-ltd")
         assert [r.code for r in created.regions.all()] == ["TLM"]
-        assert created.history.first().history_change_reason == "Created through the API"
+        if code == "draft":  # self-registration: a draft the caller owns, not public
+            assert body["status"] == "draft" and body["role"] == "owner"
+            assert created.status == Supplier.Status.DRAFT
+            assert list(created.memberships.values_list("role", flat=True)) == [
+                SupplierMembership.Role.OWNER
+            ]
+            assert created.history.first().history_change_reason == "Registered through the API"
+        else:
+            assert created.history.first().history_change_reason == "Created through the API"
     else:
         assert_error(response, status, code)
         assert not Supplier.objects.filter(slug="lapwing-data-ltd").exists()
+
+
+def test_civil_servants_are_refused_before_their_body_is_read(civil_servant, client_for):
+    response = client_for(civil_servant, "write").post(
+        "/api/v1/my/suppliers/", {"name": 5}, format="json"
+    )
+    assert_error(response, 403, "permission_denied")
 
 
 def test_create_validates_with_field_errors(moderator, client_for):
@@ -189,9 +205,9 @@ UPDATE_EXPECTED = {
     "read_token": (403, "token_read_only"),
     "other_org_write_token": (404, "not_found"),
     "civil_servant": (404, "not_found"),
-    # TODO(issue 4): owners' and members' edits become pending revisions (202 or 200).
-    "member": (403, "permission_denied"),
-    "owner": (403, "permission_denied"),
+    # The profile is live: their edit waits for review and the live profile is unchanged.
+    "member": (202, None),
+    "owner": (202, None),
     "moderator": (200, None),
 }
 
@@ -212,9 +228,47 @@ def test_update_permissions(cast, supplier, who, expected):
         assert response.json()["regions"] == ["TLI", "TLJ"]
         assert supplier.summary == "Now with more cloud."
         assert set(supplier.regions.values_list("code", flat=True)) == {"TLI", "TLJ"}
+        assert not supplier.revisions.exists()
+    elif status == 202:
+        assert response.status_code == 202, response.content
+        body = response.json()
+        assert body["summary"] == before
+        pending = body["pending_revision"]
+        assert pending["status"] == "pending"
+        assert pending["proposed"]["summary"] == "Now with more cloud."
+        assert supplier.summary == before
+        revision = SupplierRevision.objects.get(supplier=supplier)
+        assert revision.status == SupplierRevision.Status.PENDING
+        assert revision.id == pending["id"]
     else:
         assert_error(response, status, code)
         assert supplier.summary == before
+        assert not supplier.revisions.exists()
+
+
+def test_members_change_a_draft_directly(supplier, member, client_for):
+    supplier.status = Supplier.Status.DRAFT
+    supplier.save()
+    response = client_for(member, "write").patch(
+        f"/api/v1/my/suppliers/{supplier.slug}/", {"summary": "Draft words."}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["summary"] == "Draft words."
+    assert response.json()["pending_revision"] is None
+    supplier.refresh_from_db()
+    assert supplier.summary == "Draft words."
+
+
+def test_a_registration_with_a_bad_profile_value_leaves_nothing(owner, client_for):
+    client = client_for(owner, "write")
+    response = client.post(
+        "/api/v1/my/suppliers/", {**NEW_SUPPLIER, "summary": "x" * 251}, format="json"
+    )
+    assert "summary" in assert_error(response, 400)["fields"]
+    factories.SupplierFactory(companies_house_number="SC123456")
+    error = assert_error(client.post("/api/v1/my/suppliers/", NEW_SUPPLIER, format="json"), 409)
+    assert "companies_house_number" in error["fields"]
+    assert not Supplier.objects.filter(slug="lapwing-data-ltd").exists()
 
 
 def test_update_validation_errors_are_a_400(supplier, moderator, client_for):
