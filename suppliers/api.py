@@ -39,6 +39,7 @@ from rest_framework.response import Response
 from accounts.permissions import is_moderator
 from suppliers import services
 from suppliers.filters import SupplierFilterSet
+from suppliers.importer import COLUMNS as IMPORT_COLUMNS
 from suppliers.models import (
     Capability,
     CapabilityGroup,
@@ -335,23 +336,8 @@ class SupplierViewSet(ReadOnlyApiViewSet):
 # --- Bulk open data -------------------------------------------------------------------------
 
 EXPORT_CHUNK_SIZE = 1000
-CSV_COLUMNS = [
-    "companies_house_number",
-    "name",
-    "website",
-    "summary",
-    "description",
-    "size",
-    "employees",
-    "year_founded",
-    "hq_region",
-    "regions",
-    "capabilities",
-    "certifications",
-    "frameworks",
-    "slug",
-    "updated_at",
-]
+# The import columns first, so the open-data export can be imported again as it is.
+CSV_COLUMNS = [*IMPORT_COLUMNS, "slug", "updated_at"]
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

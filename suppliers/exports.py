@@ -22,27 +22,11 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from suppliers.importer import COLUMNS as IMPORT_COLUMNS
 from suppliers.models import Shortlist, ShortlistEntry, Supplier
 from suppliers.selectors import SupplierSearch, with_export_columns
 
-SUPPLIER_COLUMNS = [
-    "companies_house_number",
-    "name",
-    "website",
-    "summary",
-    "description",
-    "size",
-    "employees",
-    "year_founded",
-    "hq_region",
-    "regions",
-    "capabilities",
-    "certifications",
-    "frameworks",
-    "sme",
-    "profile_url",
-    "updated_at",
-]
+SUPPLIER_COLUMNS = [*IMPORT_COLUMNS, "sme", "profile_url", "updated_at"]
 RESULT_COLUMNS = ["position", *SUPPLIER_COLUMNS, "search", "exported_at"]
 SHORTLIST_COLUMNS = [
     "shortlist",
