@@ -387,12 +387,8 @@ _PLACEHOLDER = re.compile(r"%%|%s")
 
 
 def search_cache_seconds() -> int:
-    """How long a search without words is cached: ``SUPPLIER_SEARCH_CACHE_SECONDS``,
-    by default 60 (0, off, under the tests)."""
-    value = getattr(settings, "SUPPLIER_SEARCH_CACHE_SECONDS", None)
-    if value is None:
-        return 0 if getattr(settings, "TESTING", False) else 60
-    return int(value)
+    """How long a search without words is cached (settings.SUPPLIER_SEARCH_CACHE_SECONDS)."""
+    return settings.SUPPLIER_SEARCH_CACHE_SECONDS
 
 
 # A page number above this is treated as this (then brought into range).

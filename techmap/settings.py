@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE["den-remind-overdue-trials"] = {
     "schedule": NIGHTLY_CRONTAB,
 }
 
+# A registry search without words reads every published supplier: cache it briefly.
+SUPPLIER_SEARCH_CACHE_SECONDS = int(
+    env("SUPPLIER_SEARCH_CACHE_SECONDS", "0" if TESTING else "60") or 0
+)
+
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
