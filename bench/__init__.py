@@ -4,8 +4,7 @@
 ``DATABASE_URL`` (``techmap_bench``, or ``TECHMAP_BENCH_DB``), creates and migrates it,
 then runs every scenario module in :data:`SCENARIOS` that exists. Options:
 ``--quick`` (10,000 suppliers and fewer runs: a smoke test), ``--only NAME``,
-``--suppliers N``, ``--runs N``, ``--rebuild`` (drop and recreate the bench database),
-``--facet-arrays`` (the supplier scenario also measures facets from denormalised arrays).
+``--suppliers N``, ``--runs N``, ``--rebuild`` (drop and recreate the bench database).
 
 A scenario is a module ``bench/<name>.py`` with ``run(args) -> dict``: it prepares its
 own data (or reuses what is there), prints a readable table and returns the figures;

@@ -27,11 +27,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--suppliers", type=int, help="suppliers to generate (100,000)")
     parser.add_argument("--runs", type=int, help="timed runs per measurement (30; quick 10)")
     parser.add_argument("--rebuild", action="store_true", help="recreate the bench database")
-    parser.add_argument(
-        "--facet-arrays",
-        action="store_true",
-        help="suppliers: also measure facets from denormalised id arrays (a scratch table)",
-    )
     args = parser.parse_args(argv)
     if args.suppliers is None:
         args.suppliers = 10_000 if args.quick else 100_000

@@ -54,6 +54,7 @@ from suppliers.models import (
     Supplier,
 )
 from suppliers.services import (
+    LINK_ID_FIELDS,
     SUPPLIER_M2M_FIELDS,
     first_free_slug,
     record_supplier_history,
@@ -389,7 +390,9 @@ def _insert_sql() -> tuple[str, list[str]]:
     then rewriting it (and every index entry) with a search-vector refresh.
     """
     fields = [
-        f for f in Supplier._meta.concrete_fields if not f.primary_key and f.name != "search_vector"
+        f
+        for f in Supplier._meta.concrete_fields
+        if not f.primary_key and f.name not in Supplier.DERIVED_FIELDS
     ]
     casts = ", ".join(_array_cast(f) for f in fields)
     names = ", ".join(f.column for f in fields)
@@ -401,10 +404,15 @@ def _insert_sql() -> tuple[str, list[str]]:
         description="v.description",
         case_studies="''",
     )
+    # The facet id arrays travel as array literals ('{3,7}'): unnest() cannot take a
+    # ragged two-dimensional array.
+    arrays = [LINK_ID_FIELDS[name] for name in SUPPLIER_M2M_FIELDS]
+    literals = ", ".join("%s::text[]" for _ in arrays)
     sql = (
-        f"INSERT INTO {Supplier._meta.db_table} ({names}, search_vector) "
-        f"SELECT {values}, {vector} "
-        f"FROM unnest({casts}, %s::text[]) AS v({names}, capability_text) "
+        f"INSERT INTO {Supplier._meta.db_table} ({names}, {', '.join(arrays)}, search_vector) "
+        f"SELECT {values}, {', '.join(f'v.{a}::bigint[]' for a in arrays)}, {vector} "
+        f"FROM unnest({casts}, {literals}, %s::text[]) "
+        f"AS v({names}, {', '.join(arrays)}, capability_text) "
         "RETURNING id, companies_house_number"
     )
     return sql, [f.attname for f in fields]
@@ -500,7 +508,7 @@ class _Importer:
             s.companies_house_number: s
             for s in Supplier.objects.select_for_update()
             .filter(companies_house_number__in=[r.companies_house_number for r in rows])
-            .defer("search_vector")
+            .defer(*Supplier.DERIVED_FIELDS)
         }
         current = self._current_links([s.pk for s in existing.values()])
         new_rows: list[_Row] = []
@@ -564,9 +572,14 @@ class _Importer:
                     " ".join(self.capability_names[pk] for pk in sorted(row.links["capabilities"]))
                     for row in new_rows
                 ]
+                id_arrays = [
+                    ["{" + ",".join(map(str, sorted(row.links[name]))) + "}" for row in new_rows]
+                    for name in SUPPLIER_M2M_FIELDS
+                ]
                 cursor.execute(
                     self.insert_sql,
                     [[getattr(s, a) for s in new] for a in self.insert_attnames]
+                    + id_arrays
                     + [capability_text],
                 )
                 id_by_number = {number: pk for pk, number in cursor.fetchall()}

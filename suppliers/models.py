@@ -8,6 +8,7 @@ properties only.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -193,10 +194,27 @@ class Supplier(models.Model):
     # Weighted: name A; summary and capabilities B; description and case studies C.
     # Written by suppliers.services, never by a trigger or a save() override.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The ids in the four link tables above, copied onto the row for the search: a
+    # search reads each matching row once and counts every facet from it, and the
+    # filters use these arrays' GIN indexes. Written with the search vector, by
+    # suppliers.services.refresh_search_vectors and the CSV import, never by hand.
+    region_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    capability_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    certification_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    framework_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+
+    # Columns derived from others (the link tables, the text): not history of their own.
+    DERIVED_FIELDS = (
+        "search_vector",
+        "region_ids",
+        "capability_ids",
+        "certification_ids",
+        "framework_ids",
+    )
 
     history = HistoricalRecords(
         m2m_fields=[regions, capabilities, certifications, frameworks],
-        excluded_fields=["search_vector", "updated_at"],
+        excluded_fields=[*DERIVED_FIELDS, "updated_at"],
     )
 
     class Meta:
@@ -210,6 +228,18 @@ class Supplier(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="supplier_search_vector_gin"),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="supplier_name_trgm_gin"),
+            GinIndex(fields=["region_ids"], name="supplier_region_ids_gin"),
+            GinIndex(fields=["capability_ids"], name="supplier_capability_ids_gin"),
+            GinIndex(fields=["certification_ids"], name="supplier_certification_ids_gin"),
+            GinIndex(fields=["framework_ids"], name="supplier_framework_ids_gin"),
+            # The published register in name order (the API's and the CSV's default):
+            # a page is read from the index instead of sorting every supplier.
+            models.Index(
+                Upper("name"),
+                "id",
+                name="supplier_published_name_idx",
+                condition=models.Q(status="published"),
+            ),
             models.Index(fields=["status", "-updated_at"], name="supplier_status_updated_idx"),
             models.Index(website_domain_expression(), name="supplier_website_domain_idx"),
             models.Index(

@@ -65,7 +65,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -394,12 +393,12 @@ def search_cache_seconds() -> int:
 # A page number above this is treated as this (then brought into range).
 MAX_PAGE = 1_000_000
 
-# (parameter, SearchParams attribute, link table, its column)
+# (parameter, SearchParams attribute, the supplier's id array: Supplier.capability_ids …)
 FILTERS = (
-    ("capability", "capabilities", SupplierCapability, "capability_id"),
-    ("region", "regions", SupplierRegion, "region_id"),
-    ("certification", "certifications", SupplierCertification, "certification_id"),
-    ("framework", "frameworks", SupplierFramework, "framework_id"),
+    ("capability", "capabilities", "capability_ids"),
+    ("region", "regions", "region_ids"),
+    ("certification", "certifications", "certification_ids"),
+    ("framework", "frameworks", "framework_ids"),
 )
 
 
@@ -556,12 +555,10 @@ class SupplierSearch:
         """Published, and every filter other than the text."""
         p = self.params
         q = Q(status=Supplier.Status.PUBLISHED)
-        for _, attr, through, column in FILTERS:
+        for _, attr, array in FILTERS:
             ids = getattr(p, attr)
             if ids:
-                q &= Q(
-                    pk__in=through.objects.filter(**{f"{column}__in": ids}).values("supplier_id")
-                )
+                q &= Q(**{f"{array}__overlap": list(ids)})
         if p.sme is not None:
             q &= Q(size__in=Supplier.SME_SIZES) if p.sme else Q(size=Supplier.Size.LARGE)
         return q
@@ -609,11 +606,11 @@ class SupplierSearch:
         if self.text:
             qs = qs.alias(upper_name=Upper("name")).filter(self._text_q(fuzzy=fuzzy))
         flags: dict[str, Any] = {}
-        for name, attr, through, column in FILTERS:
+        for name, attr, array in FILTERS:
             ids = getattr(p, attr)
             if ids:
-                flags[f"f_{name}"] = Exists(
-                    through.objects.filter(supplier_id=OuterRef("pk"), **{f"{column}__in": ids})
+                flags[f"f_{name}"] = ExpressionWrapper(
+                    Q(**{f"{array}__overlap": list(ids)}), BooleanField()
                 )
         if p.sme is not None:
             sme = Q(size__in=Supplier.SME_SIZES) if p.sme else Q(size=Supplier.Size.LARGE)
@@ -637,7 +634,8 @@ class SupplierSearch:
                         }
                     )
         score = "m.rank" if "rank" in keys else "NULL::float8"
-        qs = qs.values("pk", "size", *flags, *keys).order_by()
+        arrays = [array for _, _, array in FILTERS]
+        qs = qs.values("pk", "size", *arrays, *flags, *keys).order_by()
         base_sql, base_params = qs.query.sql_with_params()
         order_sql = ", ".join(
             f"m.{key.lstrip('-')} {'DESC' if key.startswith('-') else 'ASC'}" for key in order
@@ -647,11 +645,10 @@ class SupplierSearch:
             return " AND ".join(f"m.{f}" for f in flags if f != f"f_{exclude}") or "TRUE"
 
         parts = [f"SELECT 'total', 0::bigint, COUNT(*), NULL::float8 FROM m WHERE {passing()}"]
-        for name, _, through, column in FILTERS:
+        for name, _, array in FILTERS:
             parts.append(
-                f"SELECT '{name}', t.{column}, COUNT(*), NULL FROM m "
-                f"JOIN {through._meta.db_table} t ON t.supplier_id = m.pk "
-                f"WHERE {passing(name)} GROUP BY t.{column}"
+                f"SELECT '{name}', x.id, COUNT(*), NULL FROM m, unnest(m.{array}) AS x(id) "
+                f"WHERE {passing(name)} GROUP BY x.id"
             )
         # SMEs and large suppliers (a size left blank, possible only in a draft, is neither).
         parts.append(
@@ -787,11 +784,7 @@ class SupplierSearch:
         similar = TrigramWordSimilarity(Value(self._fuzzy_text), "name")
         similar_ids = self._capability_matches[1]
         if similar_ids:
-            holds = Exists(
-                SupplierCapability.objects.filter(
-                    supplier_id=OuterRef("pk"), capability_id__in=similar_ids
-                )
-            )
+            holds = Q(capability_ids__overlap=list(similar_ids))
             similar = similar + Case(When(holds, then=Value(0.5)), default=Value(0.0))
         return Case(
             When(self._exact_q(), then=Value(1.0) + exact_rank),
@@ -860,11 +853,6 @@ class SupplierSearch:
             self.base.filter(pk__in=list(ranks))
             .alias(upper_name=Upper("name"))
             .defer("search_vector", "description", "contact_name", "contact_email", "contact_phone")
-            .annotate(
-                region_ids=ArraySubquery(
-                    SupplierRegion.objects.filter(supplier_id=OuterRef("pk")).values("region_id")
-                )
-            )
         )
         if self.text and self._any_word_query is not None:
             qs = self._annotate_reasons(qs)
@@ -881,7 +869,6 @@ class SupplierSearch:
         # phrase query separately, so similar-capability phrases would mark stray words.
         # The other checks (@@) honour phrases, so they may use the wider query.
         any_word = self._highlight_query
-        word_caps, similar_caps = self._capability_matches
         highlight = {"start_sel": MARK_START, "stop_sel": MARK_STOP, "config": SEARCH_CONFIG}
         # Which part of the stored vector matched (A: name; C: description and case
         # studies) costs nothing to ask; parsing text is left to the few rows that need it.
@@ -935,15 +922,6 @@ class SupplierSearch:
                 output_field=ArrayField(CharField()),
             ),
         )
-        cap_ids = tuple(set(word_caps) | set(self.fuzzy.capability_ids))
-        if cap_ids:
-            qs = qs.annotate(
-                matched_capability_ids=ArraySubquery(
-                    SupplierCapability.objects.filter(
-                        supplier_id=OuterRef("pk"), capability_id__in=cap_ids
-                    ).values("capability_id")
-                )
-            )
         if self.fuzzy.active and self.fuzzy.name_text:
             qs = qs.annotate(
                 similar_name=ExpressionWrapper(
@@ -957,7 +935,8 @@ class SupplierSearch:
         regions = self.refdata.by_id["regions"]
         capabilities = self.refdata.by_id["capabilities"]
         word_caps = set(self._capability_matches[0]) if self.text else set()
-        matched_ids = set(getattr(row, "matched_capability_ids", None) or ())
+        wanted = word_caps | set(self.fuzzy.capability_ids) if self.text else set()
+        matched_ids = set(row.capability_ids) & wanted
         order = {option.id: i for i, option in enumerate(self.refdata.capabilities)}
         matched = sorted(matched_ids & word_caps, key=order.get)
         similar = sorted(matched_ids - word_caps, key=order.get)

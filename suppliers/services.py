@@ -53,6 +53,13 @@ SUPPLIER_FIELDS = (
     "status",
 )
 SUPPLIER_M2M_FIELDS = ("regions", "capabilities", "certifications", "frameworks")
+# Each set's copy on the supplier row (see Supplier.region_ids), written with the vector.
+LINK_ID_FIELDS = {
+    "regions": "region_ids",
+    "capabilities": "capability_ids",
+    "certifications": "certification_ids",
+    "frameworks": "framework_ids",
+}
 CASE_STUDY_FIELDS = ("title", "client_type", "client_name", "summary", "outcome", "year")
 
 # Slugs are cut so a "-NNN" suffix still fits in Supplier.slug (max_length 220).
@@ -99,8 +106,23 @@ def search_vector_sql(
     )
 
 
+def link_ids_sql(supplier_id: str) -> dict[str, str]:
+    """The SQL of each facet id array (``Supplier.region_ids`` …): column → ``ARRAY(…)``
+    of the link table's ids for the supplier whose id is the SQL ``supplier_id``."""
+    arrays = {}
+    for name in SUPPLIER_M2M_FIELDS:
+        field = Supplier._meta.get_field(name)
+        table = field.remote_field.through._meta.db_table
+        column = field.m2m_reverse_name()
+        arrays[LINK_ID_FIELDS[name]] = (
+            f"ARRAY(SELECT {column} FROM {table} WHERE supplier_id = {supplier_id} ORDER BY 1)"
+        )
+    return arrays
+
+
 def search_vector_update_sql(*, target: str, source: str = "s", assignments: str = "") -> str:
-    """An UPDATE of ``search_vector`` for the suppliers whose ids the ``target`` query gives.
+    """An UPDATE of ``search_vector`` and the facet id arrays (``region_ids`` …) for the
+    suppliers whose ids the ``target`` query gives.
 
     ``target`` is SQL selecting an ``id`` column (and any columns ``assignments``
     use as ``target.<column>``). ``source`` is the alias the name, summary and
@@ -124,9 +146,11 @@ def search_vector_update_sql(*, target: str, source: str = "s", assignments: str
     # "IN (SELECT id FROM target)") because the planner cannot estimate a batch
     # of ids and then scans the whole link table for each 2,000-row batch;
     # LATERAL makes it an index lookup per supplier, cheap for one or 100,000.
+    arrays = "".join(f", {column} = {array}" for column, array in link_ids_sql("target.id").items())
     return f"""
         WITH target AS ({target})
         UPDATE {sup} AS s SET {assignments + ", " if assignments else ""}search_vector = {vector}
+            {arrays}
         FROM target
         LEFT JOIN LATERAL (
             SELECT string_agg(c.name, ' ' ORDER BY c.id) AS text
@@ -148,7 +172,10 @@ def search_vector_update_sql(*, target: str, source: str = "s", assignments: str
 
 
 def refresh_search_vectors(*, supplier_ids: Iterable[int] | None = None) -> None:
-    """Rewrite ``Supplier.search_vector`` for the given suppliers (all when None).
+    """Rewrite ``Supplier.search_vector`` and the facet id arrays (``region_ids``,
+    ``capability_ids``, ``certification_ids``, ``framework_ids``: copies of the link
+    tables) for the given suppliers (all when None). Every write that changes a
+    supplier's text, sets or case studies calls it in the same transaction.
 
     One set-based UPDATE. Weights: name 'A' (configs 'english' and 'simple');
     summary and capability names 'B'; description and case studies (title,
@@ -285,7 +312,7 @@ def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _full_clean(supplier: Supplier) -> None:
     try:
-        supplier.full_clean(exclude=["search_vector"])
+        supplier.full_clean(exclude=Supplier.DERIVED_FIELDS)
     except ValidationError as exc:
         raise DomainError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
 
@@ -401,7 +428,7 @@ def _supplier_apply(*, actor, supplier: Supplier, change_reason: str, **fields: 
         if changed or m2m_changed:
             record_supplier_history([locked], history_type="~", actor=actor, reason=change_reason)
             refresh_search_vectors(supplier_ids=[locked.pk])
-            locked.refresh_from_db(fields=["search_vector", "updated_at"])
+            locked.refresh_from_db(fields=[*Supplier.DERIVED_FIELDS, "updated_at"])
     return locked
 
 
@@ -492,15 +519,16 @@ def reference_item_delete(*, actor, item: ReferenceItem) -> None:
     """Delete a taxonomy entry (kept in its history). Suppliers simply lose it.
 
     A capability group that still has capabilities cannot be deleted (DomainError).
-    The search vectors of suppliers that offered a deleted capability are rebuilt.
+    The search vectors and id arrays of the suppliers that held a deleted item are rebuilt.
     """
     if actor is not None and not permissions.can_moderate(actor):
         raise PermissionDenied("Only moderators can change the taxonomy.")
     if isinstance(item, CapabilityGroup) and item.capabilities.exists():
         raise DomainError("Move or delete this group's capabilities first.")
     with transaction.atomic():
+        # Suppliers that held the item lose it: their vectors and id arrays follow.
         affected = []
-        if isinstance(item, Capability):
+        if hasattr(item, "suppliers"):
             affected = list(item.suppliers.values_list("pk", flat=True))
         item._history_user = _history_user(actor)
         item.delete()

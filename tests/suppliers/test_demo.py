@@ -12,6 +12,7 @@ from accounts import demo as accounts_demo
 from suppliers import demo
 from suppliers.importer import import_suppliers_csv
 from suppliers.models import CaseStudy, Supplier, SupplierMembership
+from tests.suppliers.id_arrays import assert_id_arrays_match_links
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +75,7 @@ def test_seed_makes_published_suppliers_the_demo_supplier_and_case_studies():
     first_word = study.client_name.split()[-1].lower()[:4]
     assert f"'{first_word}" in str(Supplier.objects.get(pk=study.supplier_id).search_vector)
     assert any("Demo suppliers: 25 created" in m for m in messages)
+    assert assert_id_arrays_match_links() == 26
 
 
 def test_seeding_again_adds_nothing():

@@ -13,6 +13,7 @@ from suppliers import importer
 from suppliers.importer import COLUMNS, ImportFileError, import_suppliers_csv
 from suppliers.models import Supplier
 from tests import factories
+from tests.suppliers.id_arrays import assert_id_arrays_match_links
 
 pytestmark = pytest.mark.django_db
 
@@ -95,9 +96,11 @@ def test_the_vector_written_on_insert_equals_a_refresh():
     from suppliers.services import refresh_search_vectors
 
     run(csv_text(row(), row(companies_house_number="SC123456", name="Northgate Data Works")))
-    before = dict(Supplier.objects.values_list("pk", "search_vector"))
+    derived = ("pk", *Supplier.DERIVED_FIELDS)
+    before = list(Supplier.objects.order_by("pk").values_list(*derived))
+    assert assert_id_arrays_match_links() == 2
     refresh_search_vectors()
-    assert dict(Supplier.objects.values_list("pk", "search_vector")) == before
+    assert list(Supplier.objects.order_by("pk").values_list(*derived)) == before
 
 
 def test_empty_multi_valued_cells_and_optional_cells_are_allowed():
@@ -300,6 +303,8 @@ def test_changed_rows_update_the_supplier_and_keep_the_slug():
     assert latest.history_type == "~"
     assert latest.capabilities.count() == 1
     assert "'group':" in str(supplier.search_vector)
+    assert supplier.region_ids == [] and len(supplier.capability_ids) == 1
+    assert_id_arrays_match_links()
 
 
 def test_an_updated_vector_has_the_new_values_links_and_case_studies():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -49,10 +50,12 @@ def big_register(db):
         "updated_at": "now()",
         "published_at": "now()",
     }
-    # Any other column: empty text, or NULL (so the test follows the model as it grows).
+    # Any other column: empty text, an empty array, or NULL (so the test follows the
+    # model as it grows). The id arrays are written from the links below.
     for field in Supplier._meta.concrete_fields:
         if field.column not in columns and not field.primary_key:
-            columns[field.column] = "NULL" if field.null else "''"
+            empty = "'{}'" if isinstance(field, ArrayField) else "''"
+            columns[field.column] = "NULL" if field.null else empty
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO suppliers_supplier ({', '.join(columns)}) "
@@ -85,7 +88,14 @@ def big_register(db):
         # What autovacuum does after a bulk load (VACUUM cannot run inside the test's
         # transaction): merge the GIN indexes' pending lists, whose size the planner
         # counts against a GIN scan, and refresh the statistics.
-        for index in ("supplier_search_vector_gin", "supplier_name_trgm_gin"):
+        for index in (
+            "supplier_search_vector_gin",
+            "supplier_name_trgm_gin",
+            "supplier_region_ids_gin",
+            "supplier_capability_ids_gin",
+            "supplier_certification_ids_gin",
+            "supplier_framework_ids_gin",
+        ):
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         cursor.execute(
             "ANALYZE suppliers_supplier, suppliers_supplier_capabilities, "

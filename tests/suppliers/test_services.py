@@ -10,6 +10,7 @@ from suppliers import services
 from suppliers.models import Capability, CaseStudy, Region, Supplier, SupplierMembership
 from techmap.errors import DomainError
 from tests import factories
+from tests.suppliers.id_arrays import assert_id_arrays_match_links
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +155,35 @@ def test_refresh_all_and_by_ids_is_repeatable():
     services.refresh_search_vectors()
     services.refresh_search_vectors(supplier_ids=[])
     assert Supplier.objects.get(pk=first.pk).search_vector == before
+
+
+def test_id_arrays_follow_every_write_of_the_links(moderator):
+    london, wales = Region.objects.filter(slug__in=["london", "wales"]).order_by("pk")
+    quantum = Capability.objects.get(name="Quantum computing")
+    blockchain = Capability.objects.get(name="Blockchain")
+    certification = factories.CertificationFactory()
+    framework = factories.FrameworkFactory()
+    supplier = services.supplier_create(
+        actor=moderator,
+        regions=[wales, london],
+        capabilities=[quantum, blockchain],
+        certifications=[certification],
+        frameworks=[framework],
+        **_fields(),
+    )
+    supplier.refresh_from_db()
+    assert supplier.region_ids == sorted([london.pk, wales.pk])
+    assert supplier.certification_ids == [certification.pk]
+    services.supplier_update(
+        actor=moderator, supplier=supplier, regions=[wales], capabilities=[blockchain]
+    )
+    supplier.refresh_from_db()
+    assert (supplier.region_ids, supplier.capability_ids) == ([wales.pk], [blockchain.pk])
+    services.reference_item_delete(actor=moderator, item=certification)
+    services.reference_item_delete(actor=moderator, item=framework)
+    supplier.refresh_from_db()
+    assert supplier.certification_ids == [] and supplier.framework_ids == []
+    assert assert_id_arrays_match_links() == 1
 
 
 def test_renaming_a_capability_refreshes_its_suppliers(moderator):
