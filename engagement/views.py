@@ -64,8 +64,6 @@ def request_list(request: HttpRequest) -> HttpResponse:
     ]
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "engagement/list.html",
@@ -75,7 +73,6 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "requests": page.object_list,
             "filter_errors": filter_errors,
-            "query_string": query.urlencode(),
             "can_create": permissions.can_create_request(request.user),
         },
     )

@@ -182,7 +182,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "innovation_den/proposal_list.html",
-        {"filterset": filterset, "page": page, "query": _query_without_page(request)},
+        {"filterset": filterset, "page": page},
     )
 
 
@@ -199,16 +199,9 @@ def lessons(request: HttpRequest) -> HttpResponse:
             "page": page,
             "outcome_counts": selectors.outcome_counts(results),
             "outcomes": Proposal.Outcome.choices,
-            "query": _query_without_page(request),
             "searched": bool(request.GET),
         },
     )
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # --- One proposal -----------------------------------------------------------------------

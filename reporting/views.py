@@ -61,8 +61,6 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     filterset = ContractFilter(request.GET, queryset=selectors.contracts_base())
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "reporting/contract_list.html",
@@ -71,7 +69,6 @@ def contract_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "contracts": page.object_list,
             "filter_errors": _filter_errors(filterset),
-            "query_string": query.urlencode(),
             "can_create": permissions.can_create_contract(request.user),
             "categories": CapabilityGroup.objects.all(),
         },
