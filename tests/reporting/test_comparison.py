@@ -171,10 +171,22 @@ def test_rerun_gives_identical_results(scheme, submit):
     build_category(submit, milestones=[50, 60, 70, 80, 90, 10], spend=[100, 90, 120, 100, 80, 300])
     build_category(submit, milestones=[55, 65, 75, 85, 95], period=P2)
     run_comparison(full=True)
-    first = snapshot()
+    first, versions = snapshot(), row_versions()
     run_comparison(full=True)
     assert snapshot() == first
     assert first["results"] and first["scores"] and first["benchmarks"]
+    assert row_versions() == versions  # nothing rewritten: no dead rows, no WAL
+
+
+def row_versions() -> list:
+    """Where each contract result and supplier score is stored, and by which transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'r', xmin::text, ctid::text FROM reporting_contractresult "
+            "UNION ALL SELECT 's', xmin::text, ctid::text FROM reporting_supplierscore "
+            "ORDER BY 1, 3"
+        )
+        return cursor.fetchall()
 
 
 def test_only_changed_periods_are_recomputed(scheme, submit):
@@ -316,8 +328,11 @@ def test_killing_the_worker_mid_run_leaves_previous_results(standard_scheme):
         psycopg.connect(**params) as blocker,
         psycopg.connect(**params, autocommit=True) as watcher,
     ):
-        # Hold P2's scores: the run finishes P1, then waits inside P2's transaction.
-        blocker.execute("SELECT * FROM reporting_supplierscore WHERE period = %s FOR UPDATE", [P2])
+        # Hold P2's benchmarks (every run replaces them): the run finishes P1, then waits
+        # inside P2's transaction.
+        blocker.execute(
+            "SELECT * FROM reporting_metricbenchmark WHERE period = %s FOR UPDATE", [P2]
+        )
         child = subprocess.Popen(
             [sys.executable, "manage.py", "run_comparison", "--skip-checks"],
             cwd=ROOT,
@@ -390,3 +405,102 @@ def test_settings_have_the_nightly_beat_entry():
     entry = settings.CELERY_BEAT_SCHEDULE["reporting-nightly-comparison"]
     assert entry["task"] == "reporting.tasks.run_nightly_comparison"
     assert entry["schedule"] == settings.NIGHTLY_CRONTAB
+
+
+# --- The statement against PostgreSQL's own functions ----------------------------------------
+
+
+REFERENCE_SQL = """
+SELECT category_id, metric_id, n, round(q[1]::numeric, 4), round(q[2]::numeric, 4),
+       round(q[3]::numeric, 4), minimum, maximum, round(mean, 4)
+  FROM (SELECT c.category_id, v.metric_id, count(*) AS n,
+               percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY v.value::float8)
+                   AS q,
+               min(v.value) AS minimum, max(v.value) AS maximum, avg(v.value) AS mean
+          FROM reporting_reportvalue v
+          JOIN reporting_contractreport r ON r.id = v.report_id
+          JOIN reporting_contract c ON c.id = r.contract_id
+         WHERE v.period = %(period)s AND r.status IN ('submitted', 'accepted')
+         GROUP BY c.category_id, v.metric_id) s
+"""
+
+REFERENCE_RANKS_SQL = """
+SELECT r.contract_id, v.metric_id,
+       round(percent_rank() OVER (
+           PARTITION BY c.category_id, v.metric_id
+           ORDER BY CASE WHEN m.direction = 'lower' THEN -v.value ELSE v.value END
+       ) * 1000000) / 1000000
+  FROM reporting_reportvalue v
+  JOIN reporting_contractreport r ON r.id = v.report_id
+  JOIN reporting_contract c ON c.id = r.contract_id
+  JOIN reporting_metricdefinition m ON m.id = v.metric_id
+ WHERE v.period = %(period)s AND r.status IN ('submitted', 'accepted')
+"""
+
+
+def test_statistics_and_ranks_equal_postgresqls_own(scheme, submit):
+    # Ties, both directions, decimals, and group sizes whose quartiles fall between two
+    # values at a quarter, a half and three quarters of the way.
+    milestones = [50, 60.5, 60.5, 70, 99.9, 10, 60.5, 33.3, 81, 82.25]
+    spend = [100, 100, 130.7, 90, 90, 250, 101.1, 100, 99.9, 120]
+    for size in (5, 6, 7, 8, 10):
+        build_category(submit, milestones=milestones[:size], spend=spend[:size])
+    run_comparison(full=True)
+
+    with connection.cursor() as cursor:
+        cursor.execute(REFERENCE_SQL, {"period": P1})
+        reference = cursor.fetchall()
+        cursor.execute(REFERENCE_RANKS_SQL, {"period": P1})
+        ranks = cursor.fetchall()
+    assert len(reference) == 5 * 8
+    for category, metric_id, n, q1, median, q3, minimum, maximum, mean in reference:
+        bench = MetricBenchmark.objects.get(period=P1, category=category, metric=metric_id)
+        assert (bench.q1, bench.median, bench.q3) == (q1, median, q3)
+        assert (bench.contracts, bench.minimum, bench.maximum) == (n, minimum, maximum)
+        assert bench.mean == mean
+    results = {r.contract_id: r.rank_by_metric for r in ContractResult.objects.filter(period=P1)}
+    assert len(ranks) == 36 * 8
+    for contract_id, metric_id, rank in ranks:
+        assert results[contract_id][metric_id] == rank  # exactly, not approximately
+
+
+def test_composites_are_exact_and_ties_round_half_to_even(scheme, submit):
+    # Eight contracts; the supplier holds the two worst on milestones (ranks 0 and 1/7,
+    # 142857 millionths) and every other metric ties at rank 0. Its mean rank is
+    # 142857 / 18 = 7936.5 millionths exactly: summed as integers, the tie is seen as
+    # a tie and rounds to even on every run, never by floating-point noise.
+    supplier = factories.SupplierFactory()
+    suppliers = [supplier] * 2 + [factories.SupplierFactory() for _ in range(6)]
+    build_category(submit, milestones=list(range(10, 90, 10)), suppliers=suppliers)
+    run_comparison(full=True)
+    score = SupplierScore.objects.get(period=P1, supplier=supplier)
+    assert score.composite == 0.007936
+    assert score.contracts == 2 and score.ranked_values == 16
+    composites = sorted(
+        ContractResult.objects.filter(period=P1, supplier=supplier).values_list(
+            "composite", flat=True
+        )
+    )
+    assert composites == [0.0, round(142857 / 9) / 1000000]
+
+
+def test_change_follows_a_recomputed_previous_quarter(scheme, submit):
+    supplier = factories.SupplierFactory()
+    suppliers = [supplier] + [factories.SupplierFactory() for _ in range(4)]
+    group, contracts = build_category(submit, milestones=[10, 20, 30, 40, 50], suppliers=suppliers)
+    for contract, value in zip(contracts, [10, 20, 30, 40, 50], strict=True):
+        submit(contract, period=P2, milestones_on_time=value)
+    run_comparison()
+    assert SupplierScore.objects.get(period=P2, supplier=supplier).change == 0
+    # Only P1 changes (the supplier's contract becomes the best): P2 is not recomputed,
+    # but its change since P1 is.
+    contracts[0].reports.get(period=P1).values.filter(metric__code="milestones_on_time").update(
+        value=99
+    )
+    comparison.mark_periods_changed([P1])
+    run = run_comparison()
+    assert run.periods == [period_code(P1)]
+    before = SupplierScore.objects.get(period=P1, supplier=supplier)
+    after = SupplierScore.objects.get(period=P2, supplier=supplier)
+    assert after.change == pytest.approx(round(after.composite - before.composite, 6))
+    assert after.change < 0
