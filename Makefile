@@ -60,7 +60,16 @@ format: $(VENV)/.installed
 test: setup browser lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The API benchmark drives gunicorn with wrk (a compiled load generator, so the client takes
+# little of the CPU): install Debian's when we can (root with apt), otherwise bench/api.py
+# uses its own Python load generator and says so in its results.
 bench: setup
+	@command -v wrk >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "Installing Debian's wrk for the API benchmark"; \
+	      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	        || echo "Could not install wrk; the API benchmark uses its Python load generator"; \
+	    else echo "No wrk and no root apt: the API benchmark uses its Python load generator"; fi; }
 	$(PY) -m bench $(BENCH_ARGS)
 
 stop: $(VENV)/.installed

@@ -21,7 +21,8 @@ from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquer
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.db.models.signals import post_delete, post_save
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
@@ -37,7 +38,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.permissions import is_moderator
-from suppliers import services
+from suppliers import registry_version, services
 from suppliers.filters import SupplierFilterSet
 from suppliers.importer import COLUMNS as IMPORT_COLUMNS
 from suppliers.models import (
@@ -52,7 +53,10 @@ from suppliers.models import (
     SupplierRevision,
 )
 from suppliers.permissions import can_create_supplier, can_edit_supplier, can_register_supplier
-from suppliers.selectors import reference_data
+from suppliers.selectors import (
+    reference_data,
+    search_cache_seconds,
+)
 from suppliers.serializers import (
     CapabilityGroupSerializer,
     CertificationSerializer,
@@ -195,6 +199,22 @@ for _model in (Region, CapabilityGroup, Capability, Certification, Framework):
     )
 
 
+def list_cache_seconds() -> int:
+    """How long a page of /api/v1/suppliers/ is kept (0: not at all, as in tests).
+
+    ``API_LIST_CACHE_SECONDS``, else as long as the search keeps a search without words
+    (``SUPPLIER_SEARCH_CACHE_SECONDS``). Entries also end when the register changes
+    (suppliers.registry_version).
+    """
+    seconds = getattr(settings, "API_LIST_CACHE_SECONDS", None)
+    return int(search_cache_seconds() if seconds is None else seconds)
+
+
+def _json_response(body: bytes) -> HttpResponse:
+    """The body as JSONRenderer made it, without DRF rendering it again."""
+    return HttpResponse(body, content_type="application/json")
+
+
 def _facets_data(facets, refdata) -> dict:
     def options(items, *, region: bool = False) -> list[dict]:
         return [
@@ -308,13 +328,26 @@ class SupplierViewSet(ReadOnlyApiViewSet):
         return _published_detail_queryset()
 
     def list(self, request, *args, **kwargs):
+        # Throttling, authentication and the query-string guard have run (initial()). The
+        # answer depends only on the URL, the day (the fair tie-break) and the register.
+        seconds = list_cache_seconds()
+        key = version = None
+        if seconds:
+            url = request.build_absolute_uri()
+            digest = hashlib.sha256(f"{timezone.localdate()}|{url}".encode()).hexdigest()
+            key = registry_version.cache_key("api-list", digest)
+            body, version = registry_version.cached(key)
+            if body is not None:
+                return _json_response(body)
         refdata = cached_reference_data()
         query = SupplierQuerySerializer.check(request.query_params, refdata)
+        # The web page's FilterSet and search, so no rule is written twice.
         filterset = SupplierFilterSet(
             request.query_params, request=request, strict=True, refdata=refdata
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
+        search = filterset.search
         queryset = with_codes(filterset.qs.only(*SUPPLIER_LIST_COLUMNS))
         page = self.paginate_queryset(queryset)
         data = {
@@ -323,8 +356,11 @@ class SupplierViewSet(ReadOnlyApiViewSet):
             "results": SupplierListSerializer(page, many=True, context={"request": request}).data,
         }
         if query.get("facets") == "true":
-            data["facets"] = _facets_data(filterset.search.facets(), refdata)
-        return Response(data)
+            data["facets"] = _facets_data(search.facets(), refdata)
+        body = JSONRenderer().render(data)
+        if key is not None:
+            registry_version.store(key, version, body, seconds)
+        return _json_response(body)
 
     def retrieve(self, request, *args, **kwargs):
         supplier = self.get_object()

@@ -45,6 +45,7 @@ from django.core.validators import URLValidator
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from suppliers import registry_version
 from suppliers.models import (
     COMPANIES_HOUSE_NUMBER_RE,
     Capability,
@@ -613,6 +614,8 @@ class _Importer:
         # New and changed rows were written with their search vector already.
         record_supplier_history(created_ids, history_type="+", actor=self.actor, reason=self.reason)
         record_supplier_history(changed, history_type="~", actor=self.actor, reason=self.reason)
+        if created_ids or changed:
+            registry_version.changed()  # bulk SQL: no model signal says so
         return created_ids, len(changed), unchanged, rejected
 
 

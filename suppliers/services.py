@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from suppliers import permissions
+from suppliers import permissions, registry_version
 from suppliers.models import (
     Capability,
     CapabilityGroup,
@@ -182,6 +182,9 @@ def refresh_search_vectors(*, supplier_ids: Iterable[int] | None = None) -> None
     client name, summary, outcome) 'C'; all 'english'. Safe to run any number of
     times: it only derives the column from the rows as they are.
     """
+    # Every write that changes what a supplier shows comes through here: caches of the
+    # register (the API's pages) let go when this transaction commits.
+    registry_version.changed()
     table = Supplier._meta.db_table
     with connection.cursor() as cursor:
         if supplier_ids is None:

@@ -377,12 +377,14 @@ class _LiveRateThrottle(throttling.SimpleRateThrottle):
     def allow_request(self, request, view):
         if self.rate is None:
             return True
-        client = _redis_client(self.cache)
-        if client is None:
-            return super().allow_request(request, view)
+        # Who is counted first: two of the three throttles skip every request (an anonymous
+        # caller has no session user and no token), and need no Redis client for that.
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
+        client = _redis_client(self.cache)
+        if client is None:
+            return super().allow_request(request, view)
         key = self.cache.make_key(self.key)
         pipeline = client.pipeline(transaction=False)
         pipeline.set(key, 0, ex=self.duration, nx=True)
@@ -400,7 +402,12 @@ class _LiveRateThrottle(throttling.SimpleRateThrottle):
 
 
 def _redis_client(cache):
-    """The redis-py client behind Django's RedisCache, or None for another backend."""
+    """The redis-py client behind Django's RedisCache, or None for another backend.
+
+    Kept on the backend's client object: Django's ``get_client()`` builds a new
+    ``redis.Redis`` (with its table of ~200 response callbacks) on every call, which was a
+    visible part of a request's time. The client is thread-safe and shares Django's pool.
+    """
     from django.core.cache import cache as default_cache
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
@@ -409,7 +416,11 @@ def _redis_client(cache):
         cache = caches["default"]
     if not isinstance(cache, RedisCache):
         return None
-    return cache._cache.get_client(write=True)
+    backend = cache._cache
+    client = getattr(backend, "_techmap_write_client", None)
+    if client is None:
+        client = backend._techmap_write_client = backend.get_client(write=True)
+    return client
 
 
 class AnonThrottle(_LiveRateThrottle):

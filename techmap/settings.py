@@ -219,6 +219,9 @@ CELERY_BEAT_SCHEDULE["den-remind-overdue-trials"] = {
 SUPPLIER_SEARCH_CACHE_SECONDS = int(
     env("SUPPLIER_SEARCH_CACHE_SECONDS", "0" if TESTING else "60") or 0
 )
+# A page of /api/v1/suppliers/ is kept whole this long, and let go as soon as the register
+# changes (suppliers.registry_version); 0 turns it off (tests turn it on where they need it).
+API_LIST_CACHE_SECONDS = int(env("API_LIST_CACHE_SECONDS", "0" if TESTING else "60") or 0)
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

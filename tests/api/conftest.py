@@ -8,6 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts import tokens
+from suppliers import services
+from suppliers.models import Capability, Certification, Framework, Region, Supplier
 
 
 @pytest.fixture
@@ -66,3 +68,61 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
         for item in errors:
             assert set(item) == {"code", "message"}, item
     return error
+
+
+# --- a small register (the supplier list tests) ------------------------------------------------
+
+
+def make(name: str, *, status: str = "published", size: str = "small", **fields) -> Supplier:
+    """A supplier written through the service, so its search vector is current."""
+    make.n = getattr(make, "n", 0) + 1
+    return services.supplier_create(
+        actor=None,
+        name=name,
+        companies_house_number=f"{70000000 + make.n:08d}",
+        size=size,
+        status=status,
+        summary=fields.pop("summary", f"{name} helps government."),
+        **fields,
+    )
+
+
+@pytest.fixture
+def registry(db):
+    london, wales = Region.objects.get(code="TLI"), Region.objects.get(code="TLL")
+    pentest = Capability.objects.get(code="penetration-testing")
+    research = Capability.objects.get(code="user-research")
+    iso = Certification.objects.order_by("pk").first()
+    gcloud = Framework.objects.order_by("pk").first()
+    return {
+        "kestrel": make(
+            "Kestrel Ledger Systems",
+            summary="Penetration testing and secure design.",
+            regions=[london],
+            capabilities=[pentest],
+            certifications=[iso],
+            frameworks=[gcloud],
+            hq_region=london,
+        ),
+        "heron": make(
+            "Heron Research",
+            summary="User research with citizens.",
+            regions=[wales],
+            capabilities=[research],
+            size="large",
+        ),
+        "osprey": make(
+            "Osprey Security",
+            summary="Cyber security penetration testing.",
+            regions=[london, wales],
+            capabilities=[pentest],
+        ),
+        "draft": make("Draft Penetration Co", status="draft", capabilities=[pentest]),
+        "suspended": make("Suspended Pentest Ltd", status="suspended", capabilities=[pentest]),
+        "london": london,
+    }
+
+
+def slugs(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [row["slug"] for row in response.json()["results"]]
