@@ -207,6 +207,16 @@ def _ok(flag: bool) -> str:
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory. Linux carries ``ru_maxrss`` across exec, so a
+    child started by a big ``python -m bench`` would report the parent's peak: the kernel's
+    high-water mark of this process's own memory (VmHWM) is read instead where it exists."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import os
 import re
 import time
@@ -42,7 +43,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from suppliers import registry_version
@@ -63,6 +64,8 @@ from suppliers.services import (
     search_vector_update_sql,
     slug_base,
 )
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = (
     "companies_house_number",
@@ -621,6 +624,31 @@ class _Importer:
 
 # --- The import ------------------------------------------------------------------
 
+# New index entries of the supplier table's six GIN indexes (search vector, name trigrams,
+# id arrays) go to each index's pending list; at PostgreSQL's default 4 MB limit a batch
+# keeps merging it into the index. An import lets it grow, then merges it once at the end.
+GIN_PENDING_LIST_LIMIT = "64MB"
+
+
+def _gin_bulk_load(*, start: bool) -> None:
+    with connection.cursor() as cursor:
+        if start:
+            cursor.execute(f"SET gin_pending_list_limit = '{GIN_PENDING_LIST_LIMIT}'")
+            return
+        if connection.needs_rollback:
+            return  # an outer transaction failed: it undoes the SET too
+        cursor.execute("RESET gin_pending_list_limit")
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                    "WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
+                    [Supplier._meta.db_table],
+                )
+        except DatabaseError:  # not the indexes' owner: autovacuum merges them instead
+            logger.warning("could not merge the supplier GIN indexes' pending lists", exc_info=True)
+
 
 def import_suppliers_csv(
     path_or_file: str | os.PathLike | IO,
@@ -646,6 +674,7 @@ def import_suppliers_csv(
     stream, total, name, must_close = _open(path_or_file)
     report = ImportReport()
     try:
+        _gin_bulk_load(start=True)
         reader = csv.reader(stream)
         columns, report.ignored_columns, width = _header(reader, name)
         lookups = _Lookups()
@@ -709,6 +738,7 @@ def import_suppliers_csv(
         if progress:
             progress(done, done)
     finally:
+        _gin_bulk_load(start=False)
         if must_close:
             stream.close()
     report.rejected.sort(key=lambda r: r.line)
