@@ -11,7 +11,7 @@ keep-alive) on a free loopback port and measures, in the same run:
 
 Each is measured twice, on two gunicorn servers: as deployed (pages of the list are cached
 whole until the register changes — ``suppliers.registry_version`` — so after the warm-up
-this measures answers from the cache), then with ``SUPPLIER_SEARCH_CACHE_SECONDS=0``, where
+this measures answers from the cache), then with ``API_LIST_CACHE_SECONDS=0``, where
 every request runs the search, the page query and the serializer ("…, no cache").
 
 The load comes from ``wrk`` (Debian's package; ``make bench`` installs it when it can) with
@@ -59,8 +59,7 @@ THREADS = int(os.environ.get("TECHMAP_BENCH_THREADS", "2"))
 ROUNDS = int(os.environ.get("TECHMAP_BENCH_ROUNDS", "3"))
 # auto: wrk when it is installed, else the Python load generator; or force one of them.
 CLIENT = os.environ.get("TECHMAP_BENCH_CLIENT", "auto")
-# The second server: no page of the list kept (API_LIST_CACHE_SECONDS, or without that
-# setting SUPPLIER_SEARCH_CACHE_SECONDS, decides how long: suppliers.api.list_cache_seconds).
+# The second server: no page of the list kept, and no search without words either.
 NO_CACHE = {"SUPPLIER_SEARCH_CACHE_SECONDS": "0", "API_LIST_CACHE_SECONDS": "0"}
 TARGET_RATIO = 0.30
 TARGET_RPS = 700
@@ -473,7 +472,7 @@ def run(args) -> dict:
     rows: list[list[Any]] = []
     # As deployed: pages of the list are cached whole until the register changes (the cache
     # is filled by the warm-up, so this measures answers from it). Then the same with the
-    # cache off (SUPPLIER_SEARCH_CACHE_SECONDS=0): every request runs the search, the page
+    # caches off (NO_CACHE): every request runs the search, the page
     # query and the serializer.
     for label, extra_env in (("", {}), (", no cache", NO_CACHE)):
         port = _free_port()

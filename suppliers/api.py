@@ -55,7 +55,6 @@ from suppliers.models import (
 from suppliers.permissions import can_create_supplier, can_edit_supplier, can_register_supplier
 from suppliers.selectors import (
     reference_data,
-    search_cache_seconds,
 )
 from suppliers.serializers import (
     CapabilityGroupSerializer,
@@ -199,17 +198,6 @@ for _model in (Region, CapabilityGroup, Capability, Certification, Framework):
     )
 
 
-def list_cache_seconds() -> int:
-    """How long a page of /api/v1/suppliers/ is kept (0: not at all, as in tests).
-
-    ``API_LIST_CACHE_SECONDS``, else as long as the search keeps a search without words
-    (``SUPPLIER_SEARCH_CACHE_SECONDS``). Entries also end when the register changes
-    (suppliers.registry_version).
-    """
-    seconds = getattr(settings, "API_LIST_CACHE_SECONDS", None)
-    return int(search_cache_seconds() if seconds is None else seconds)
-
-
 def _json_response(body: bytes) -> HttpResponse:
     """The body as JSONRenderer made it, without DRF rendering it again."""
     return HttpResponse(body, content_type="application/json")
@@ -330,7 +318,8 @@ class SupplierViewSet(ReadOnlyApiViewSet):
     def list(self, request, *args, **kwargs):
         # Throttling, authentication and the query-string guard have run (initial()). The
         # answer depends only on the URL, the day (the fair tie-break) and the register.
-        seconds = list_cache_seconds()
+        # How long a page is kept (0 in tests); it also ends when the register changes.
+        seconds = settings.API_LIST_CACHE_SECONDS
         key = version = None
         if seconds:
             url = request.build_absolute_uri()

@@ -1,6 +1,6 @@
 """/api/v1/suppliers/ pages are cached whole, and let go of as soon as the register changes.
 
-The cache is off in tests (``SUPPLIER_SEARCH_CACHE_SECONDS`` is 0); these tests turn it on.
+The cache is off in tests (``API_LIST_CACHE_SECONDS`` is 0); these tests turn it on.
 Writes run their commit callbacks (``django_capture_on_commit_callbacks``) as a real commit
 would: the version of the register changes on commit, never before.
 """
