@@ -155,6 +155,11 @@ class ReferenceData:
         }
 
     @cached_property
+    def capability_position(self) -> dict[int, int]:
+        """Capability id → its place in the taxonomy's order (group, then position)."""
+        return {option.id: i for i, option in enumerate(self.capabilities)}
+
+    @cached_property
     def capabilities_by_group(self) -> dict[int, list[Option]]:
         grouped: dict[int, list[Option]] = defaultdict(list)
         for capability in self.capabilities:
@@ -296,7 +301,7 @@ class SearchResult:
     similar_name: bool = False
     similar_capabilities: list[Option] = field(default_factory=list)
 
-    @property
+    @cached_property
     def why(self) -> list[str]:
         """Plain-language reasons (the template shows matched capabilities on their own)."""
         reasons = []
@@ -309,6 +314,17 @@ class SearchResult:
         if self.matched_case_studies:
             reasons.append("case studies")
         return reasons
+
+    @property
+    def explained(self) -> bool:
+        """Whether the page can say why it matched (else: "its profile uses words like yours")."""
+        return bool(
+            self.why
+            or self.matched_capabilities
+            or self.similar_name
+            or self.similar_capabilities
+            or self.matched_case_studies
+        )
 
 
 @dataclass
@@ -939,7 +955,7 @@ class SupplierSearch:
         word_caps = set(self._capability_matches[0]) if self.text else set()
         wanted = word_caps | set(self.fuzzy.capability_ids) if self.text else set()
         matched_ids = set(row.capability_ids) & wanted
-        order = {option.id: i for i, option in enumerate(self.refdata.capabilities)}
+        order = self.refdata.capability_position
         matched = sorted(matched_ids & word_caps, key=order.get)
         similar = sorted(matched_ids - word_caps, key=order.get)
 
