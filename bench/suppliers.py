@@ -10,8 +10,9 @@
    and the whole page through Django's test client (middleware, view, template), and
    counts the queries of one page request.
 
-Targets (issue 3): p95 ≤ 100 ms up to 2,000 matches, ≤ 300 ms at 10,000, and the page
-within 1.5× the selector.
+Targets (issue 3), for the five chosen searches: p95 ≤ 100 ms up to 2,000 matches,
+≤ 300 ms at 10,000, and the page within 1.5× the selector (p50). The page with no search,
+cached and not, and a misspelling are timed for the record.
 """
 
 from __future__ import annotations
@@ -256,22 +257,31 @@ def run(args) -> dict[str, Any]:
     rows, checks = [], {}
     for label, r in results.items():
         ratio = r["page"]["p50_ms"] / r["selector"]["p50_ms"] if r["selector"]["p50_ms"] else 0
+        row = [
+            label,
+            r["matches"],
+            r["selector"]["p50_ms"],
+            r["selector"]["p95_ms"],
+            r["page"]["p50_ms"],
+            r["page"]["p95_ms"],
+            round(ratio, 2),
+            r["queries_per_request"],
+        ]
+        if label not in chosen:
+            # The issue's targets are for searches matching about 50, 2,000 and 10,000
+            # suppliers; the rest (every supplier, a misspelling matching 17,000, the
+            # cached landing page) are timed for the record.
+            rows.append([*row, "record", ""])
+            continue
         limit = 100 if r["matches"] <= 2_000 else 300
-        if label == "no search":
-            limit = 300  # not a target of the issue; judged like the largest searches
         ok_time = r["page"]["p95_ms"] <= limit and r["selector"]["p95_ms"] <= limit
-        checks[label] = {"p95_limit_ms": limit, "p95_ok": ok_time, "page_ratio_ok": ratio <= 1.5}
+        ok_ratio = ratio <= 1.5
+        checks[label] = {"p95_limit_ms": limit, "p95_ok": ok_time, "page_ratio_ok": ok_ratio}
         rows.append(
             [
-                label,
-                r["matches"],
-                r["selector"]["p50_ms"],
-                r["selector"]["p95_ms"],
-                r["page"]["p50_ms"],
-                r["page"]["p95_ms"],
-                round(ratio, 2),
-                r["queries_per_request"],
+                *row,
                 f"≤{limit}: {'ok' if ok_time else 'MISSED'}",
+                "ok" if ok_ratio else "MISSED",
             ]
         )
     print()
@@ -292,6 +302,7 @@ def run(args) -> dict[str, Any]:
                 "page/sel",
                 "queries",
                 "p95 target",
+                "≤1.5×",
             ],
             rows,
         )
