@@ -136,6 +136,9 @@ class Option:
     group_id: int | None = None
     itl_code: str = ""  # regions only (TLC …), also accepted in URLs
 
+    def __str__(self) -> str:
+        return self.name
+
 
 @dataclass(frozen=True)
 class ReferenceData:

@@ -49,6 +49,7 @@ def test_search_page_shows_results_with_highlights_facets_and_reasons(client, re
     assert "<mark>machine</mark> <mark>learning</mark>" in body
     assert 'href="/suppliers/kestrel-ledger-systems/"' in body
     assert "Capabilities: Machine learning." in body
+    assert ">London, Wales</dd>" in body  # regions served, in the regions' order
     assert 'id="region-london" name="region" type="checkbox" value="london" checked' in body
     assert "London (1)" in body
     assert 'Remove<span class="govuk-visually-hidden"> filter region London' in body
@@ -128,6 +129,13 @@ def test_misspelt_search_explains_the_similar_matches(client, register):
     body = text(client.get(SEARCH, {"q": "Kestral Ledger"}))
     assert "Kestrel Ledger Systems" in body
     assert "we also show suppliers with a similar name or capability" in body
+
+
+def test_similar_capabilities_are_named_and_missing_regions_said(client, db):
+    make_supplier("Quiet Bridge", summary="Quiet.", capabilities=["incident-response"])
+    body = text(client.get(SEARCH, {"q": "cyber secuirty"}))
+    assert "Similar capabilities: Incident response." in body
+    assert ">Not stated</dd>" in body
 
 
 @pytest.mark.parametrize("count", [12, 25])  # 12 rows on the page, or 20
