@@ -20,6 +20,23 @@ def measure(fn: Callable[[], Any], *, runs: int, warmup: int = 2) -> dict[str, f
     return summarise(samples)
 
 
+def measure_alternating(
+    fns: dict[str, Callable[[], Any]], *, runs: int, warmup: int = 2
+) -> dict[str, dict[str, float]]:
+    """Like :func:`measure` for several functions called in turn, one run of each per
+    round, so that they are compared under the same machine load."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            fn()
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: summarise(values) for name, values in samples.items()}
+
+
 def summarise(samples: Sequence[float]) -> dict[str, float]:
     ordered = sorted(samples)
     if len(ordered) >= 2:
