@@ -213,10 +213,13 @@ class SupplierFilterSet(django_filters.FilterSet):
         self.strict = strict
         self.day = day
         for name, (kind, _) in CODE_PARAMETERS.items():
+            options = getattr(self.refdata, kind)
             self.filters[name].extra.update(
                 lookup=self.refdata.lookup(kind),
                 strict=strict,
-                choices=[(o.code, o.name) for o in getattr(self.refdata, kind)],
+                # A callable, so the form's fields copy and check the list only when
+                # something lists it (the browsable API's filter form), not per request.
+                choices=lambda options=options: [(o.code, o.name) for o in options],
             )
 
     # Filtering is done as a whole by the search selector (filter_queryset below); the
