@@ -217,8 +217,8 @@ class SupplierFilterSet(django_filters.FilterSet):
             self.filters[name].extra.update(
                 lookup=self.refdata.lookup(kind),
                 strict=strict,
-                # A callable, so the form's fields copy and check the list only when
-                # something lists it (the browsable API's filter form), not per request.
+                # A callable: the form's fields then copy and normalise the list only
+                # when something lists it (a rendered form), not on every request.
                 choices=lambda options=options: [(o.code, o.name) for o in options],
             )
 
