@@ -53,9 +53,7 @@ from suppliers.models import (
     SupplierRevision,
 )
 from suppliers.permissions import can_create_supplier, can_edit_supplier, can_register_supplier
-from suppliers.selectors import (
-    reference_data,
-)
+from suppliers.selectors import reference_data
 from suppliers.serializers import (
     CapabilityGroupSerializer,
     CertificationSerializer,
@@ -336,7 +334,6 @@ class SupplierViewSet(ReadOnlyApiViewSet):
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        search = filterset.search
         queryset = with_codes(filterset.qs.only(*SUPPLIER_LIST_COLUMNS))
         page = self.paginate_queryset(queryset)
         data = {
@@ -345,7 +342,7 @@ class SupplierViewSet(ReadOnlyApiViewSet):
             "results": SupplierListSerializer(page, many=True, context={"request": request}).data,
         }
         if query.get("facets") == "true":
-            data["facets"] = _facets_data(search.facets(), refdata)
+            data["facets"] = _facets_data(filterset.search.facets(), refdata)
         body = JSONRenderer().render(data)
         if key is not None:
             registry_version.store(key, version, body, seconds)

@@ -12,9 +12,9 @@ two sites (or two test workers) sharing a Redis never read each other's entries.
 
 Writes through the ORM call ``changed()`` through the model signals wired below (``save()``,
 ``delete()``, the link tables' ``m2m_changed``), in every process that imports this module.
-Writes that go around the ORM (the CSV import's bulk SQL) must call it themselves; until they
-do, what they change shows when the entries expire (their time-to-live), as the search's own
-cache of searches without words does.
+Writes that go around the ORM must call it themselves (the CSV import's bulk SQL does, and
+``refresh_search_vectors``); a write that did not would show when the entries expire (their
+time-to-live), as the search's own cache of searches without words does.
 """
 
 from __future__ import annotations

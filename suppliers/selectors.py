@@ -952,11 +952,19 @@ class SupplierSearch:
             )
         return qs
 
+    @cached_property
+    def _explained_capabilities(self) -> tuple[set[int], set[int]]:
+        """(capabilities named by the words, those plus the similar ones): a result names
+        the ones it holds."""
+        if not self.text:
+            return set(), set()
+        words = set(self._capability_matches[0])
+        return words, words | set(self.fuzzy.capability_ids)
+
     def _result(self, row: Supplier) -> SearchResult:
         regions = self.refdata.by_id["regions"]
         capabilities = self.refdata.by_id["capabilities"]
-        word_caps = set(self._capability_matches[0]) if self.text else set()
-        wanted = word_caps | set(self.fuzzy.capability_ids) if self.text else set()
+        word_caps, wanted = self._explained_capabilities
         matched_ids = set(row.capability_ids) & wanted
         order = self.refdata.capability_position
         matched = sorted(matched_ids & word_caps, key=order.get)
