@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import OutboundEmail, PublicBody, User
+from core.tasks import enqueue_on_commit
 
 
 def email_queue(
@@ -21,8 +22,6 @@ def email_queue(
     retried service never emails twice. If the broker is down the row stays
     pending and ``send_pending_emails`` sends it later.
     """
-    from accounts.tasks import send_email
-
     if dedupe_key:
         existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
         if existing:
@@ -34,18 +33,8 @@ def email_queue(
             )
     except IntegrityError:  # a concurrent call queued the same key first
         return OutboundEmail.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(lambda: _enqueue(send_email, email.pk))
+    enqueue_on_commit("accounts.tasks.send_email", email.pk)
     return email
-
-
-def _enqueue(task, *args) -> None:
-    """Hand a task to the broker; if it is down the periodic sweep picks the work up."""
-    try:
-        task.delay(*args)
-    except Exception:
-        logging.getLogger(__name__).warning(
-            "broker unavailable; %s(%s) left for the sweep", task.name, args, exc_info=True
-        )
 
 
 def email_send_now(*, actor: User, email: OutboundEmail) -> bool:

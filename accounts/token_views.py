@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import permissions, tokens
 from accounts.models import ApiToken
-from techmap.errors import DomainError
+from core.errors import DomainError
+from core.forms import apply_domain_error
 
 
 class TokenForm(forms.Form):
@@ -78,9 +79,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
                 scope=form.cleaned_data["scope"],
             )
         except DomainError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            apply_domain_error(form, error)
         else:
             response = render(
                 request, "accounts/tokens/created.html", {"token": token, "raw_token": raw}

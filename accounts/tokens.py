@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import ApiToken, User
-from techmap.errors import DomainError
+from core.errors import DomainError
 
 TOKEN_PREFIX = "tm_"
 # How many leading characters of a token are kept in clear, to tell tokens apart in lists.

@@ -1,4 +1,4 @@
-"""Early engagement in the API (conventions: techmap/api.py).
+"""Early engagement in the API (conventions: core/api).
 
 ``engagement-requests/`` is public (drafts only to their owners and moderators),
 filtered by the same FilterSet as the /engagement/ page. ``engagement-responses/``
@@ -14,6 +14,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from core.api.permissions import ALLOW_ANY, AUTHENTICATED
+from core.api.views import ApiViewSet
 from engagement import exports, selectors
 from engagement.filters import EngagementRequestFilter
 from engagement.models import ClarificationQuestion, EngagementRequest
@@ -22,7 +24,6 @@ from engagement.serializers import (
     EngagementRequestSerializer,
     ResponseSerializer,
 )
-from techmap.api import ALLOW_ANY, AUTHENTICATED, ApiViewSet
 
 TAGS = ["engagement"]
 

@@ -9,9 +9,9 @@ from django.db.models import F, Q
 from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import PublicBody
+from core.api.schema import documented_codes
 from engagement.models import EngagementRequest
 from suppliers.models import Capability, Region
-from techmap.api import documented_codes
 
 STATUS_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]
 MAX_QUERY_LENGTH = 200

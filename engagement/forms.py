@@ -30,18 +30,6 @@ def _helper(*layout, submit: str = "Save and continue", warning: bool = False) -
     return helper
 
 
-def apply_domain_error(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's DomainError beside the field it names, or at the top."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            field = name if name in form.fields else None
-            for message in messages:
-                form.add_error(field, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 class CapabilityChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Capability) -> str:
         return obj.name

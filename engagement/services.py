@@ -28,6 +28,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.models import PublicBody, User
 from accounts.permissions import is_civil_servant
 from accounts.services import email_queue
+from core.errors import DomainError
+from core.tasks import enqueue_on_commit
 from engagement import permissions
 from engagement.matching import match_suppliers
 from engagement.models import (
@@ -40,7 +42,6 @@ from engagement.models import (
     SupplierResponse,
 )
 from suppliers.models import Capability, CaseStudy, Region, Supplier, SupplierMembership
-from techmap.errors import DomainError
 
 logger = logging.getLogger(__name__)
 Status = EngagementRequest.Status
@@ -71,14 +72,6 @@ M2M_FIELDS = {"capabilities", "regions"}
 
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
-
-
-def _enqueue(task, *args) -> None:
-    """Hand a task to the broker; if it is down the periodic sweep picks the work up."""
-    try:
-        task.delay(*args)
-    except Exception:  # noqa: BLE001 - any broker failure leaves the work for the sweep
-        logger.warning("broker unavailable; %s%s left for the sweep", task.name, args)
 
 
 def _save(instance, *, user: User | None, reason: str, update_fields=None) -> None:
@@ -253,14 +246,8 @@ def engagement_request_publish(
         _refresh_search_vector(er)  # current whatever wrote the draft (admin, import)
         matches = _record_matches(er)
         _record_notifications(er, matches)
-        transaction.on_commit(lambda: _enqueue_alerts(er.pk))
+        enqueue_on_commit("engagement.tasks.send_request_alerts", er.pk)
     return er
-
-
-def _enqueue_alerts(engagement_request_id: int) -> None:
-    from engagement.tasks import send_request_alerts
-
-    _enqueue(send_request_alerts, engagement_request_id)
 
 
 def _record_matches(engagement_request: EngagementRequest) -> list[Match]:

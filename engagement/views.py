@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from core.forms import apply_domain_error
 from engagement import exports, forms, permissions, selectors, services
 from engagement.matching import __doc__ as MATCHING_FORMULA
 from engagement.models import (
@@ -122,7 +123,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 public_body=None if request.user.public_body_id else _fallback_body(),
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             return redirect(_next_step_url(engagement_request, request.user, "title"))
     return render(
@@ -168,7 +169,7 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 user=request.user, engagement_request=engagement_request, **form.changes()
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             if returning and not (
                 step == "take-part"
@@ -368,7 +369,7 @@ def _action_page(
         try:
             call(engagement_request, form.cleaned_data)
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, done)
             return redirect("engagement:detail", pk=engagement_request.pk)
@@ -442,7 +443,7 @@ def request_co_owners(request: HttpRequest, pk: int) -> HttpResponse:
                     email=form.cleaned_data["email"],
                 )
             except ValidationError as error:
-                forms.apply_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, f"{colleague.get_full_name()} is now a co-owner.")
                 return redirect("engagement:co_owners", pk=engagement_request.pk)
@@ -573,7 +574,7 @@ def request_respond(request: HttpRequest, pk: int) -> HttpResponse:
                 case_studies=form.cleaned_data.get("case_studies") or [],
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(
                 request,
@@ -613,7 +614,7 @@ def request_ask(request: HttpRequest, pk: int) -> HttpResponse:
                 question=form.cleaned_data["question"],
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(
                 request,
@@ -665,7 +666,7 @@ def question_answer(request: HttpRequest, pk: int, question_id: int) -> HttpResp
                 user=request.user, question=question, answer=form.cleaned_data["answer"]
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, "The question and your answer are published.")
             return redirect("engagement:questions", pk=engagement_request.pk)
@@ -694,7 +695,7 @@ def request_participants(request: HttpRequest, pk: int) -> HttpResponse:
                     supplier=form.cleaned_data["supplier"],
                 )
             except ValidationError as error:
-                forms.apply_domain_error(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, f"{participant.supplier.name} recorded as attending.")
                 return redirect("engagement:participants", pk=engagement_request.pk)
@@ -763,7 +764,7 @@ def alert_preferences(request: HttpRequest) -> HttpResponse:
                 regions=form.cleaned_data["regions"],
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, f"Alert preferences for {supplier.name} saved.")
             return redirect(reverse("engagement:alerts") + f"?supplier={supplier.slug}")

@@ -1,4 +1,4 @@
-"""/api/v1/den/: the public part of the innovation den (conventions in techmap/api.py).
+"""/api/v1/den/: the public part of the innovation den (conventions in core/api).
 
 Read-only: trials in a public state (accepted onwards) and the lessons library. Lists run
 a fixed number of queries whatever the page size; filters are the den's shared FilterSets.
@@ -11,11 +11,11 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.routers import SimpleRouter
 
+from core.api.views import ReadOnlyApiViewSet
 from innovation_den import selectors
 from innovation_den.filters import LessonFilter, ProposalFilter
 from innovation_den.models import Proposal, ProposalPartner
 from innovation_den.serializers import DenLessonSerializer, DenProposalSerializer
-from techmap.api import ReadOnlyApiViewSet
 
 
 def _public_proposals():

@@ -8,9 +8,9 @@ from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import PublicBody
+from core.api.schema import documented_codes
 from innovation_den.models import Proposal
 from suppliers.models import Capability
-from techmap.api import documented_codes
 
 
 def search(queryset, text: str):

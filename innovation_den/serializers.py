@@ -1,4 +1,4 @@
-"""API output shapes for the den: only what is public (see techmap/api.py for conventions).
+"""API output shapes for the den: only what is public (see core/api for conventions).
 
 The querysets come from ``innovation_den.api`` with everything prefetched, so a page of
 any size runs a fixed number of queries.

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.permissions import is_civil_servant, is_moderator
 from accounts.services import email_queue
+from core.errors import DomainError
 from innovation_den import permissions
 from innovation_den.models import (
     HYPOTHESIS_HELP,
@@ -47,7 +48,6 @@ from innovation_den.models import (
     Transition,
 )
 from suppliers.models import Supplier, SupplierMembership
-from techmap.errors import DomainError
 
 Status = Proposal.Status
 User = get_user_model()

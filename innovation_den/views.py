@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_moderator
+from core.forms import apply_domain_error
 from innovation_den import forms, permissions, selectors, services
 from innovation_den.filters import LessonFilter, ProposalFilter
 from innovation_den.models import (
@@ -36,15 +37,6 @@ PAGE_SIZE = 20
 
 def _messages_of(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
-
-
-def _apply_error(form, error: ValidationError) -> None:
-    """Put a service's DomainError beside the field it names, or at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _visible_proposal(request: HttpRequest, pk: int) -> Proposal:
@@ -103,7 +95,7 @@ def _form_page(
             try:
                 target = on_valid(form)
             except ValidationError as error:
-                _apply_error(form, error)
+                apply_domain_error(form, error)
             else:
                 if success:
                     messages.success(request, success)

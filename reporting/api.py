@@ -1,4 +1,4 @@
-"""/api/v1/ for contract reporting (conventions in techmap/api.py).
+"""/api/v1/ for contract reporting (conventions in core/api).
 
 contracts/ (+ ocds/), reports/ (+ accept/, query/, reply/, correct/), comparisons/
 (benchmarks), comparisons/scores/, comparisons/runs/. Thin: reads through
@@ -21,6 +21,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from core.api.pagination import CursorPagination
+from core.api.permissions import ALLOW_ANY, AUTHENTICATED
+from core.api.views import ApiView, ApiViewSet, ReadOnlyApiViewSet
 from reporting import ocds, permissions, selectors, services
 from reporting.filters import BenchmarkFilter, ContractFilter, ReportFilter, ScoreFilter
 from reporting.models import (
@@ -46,14 +49,6 @@ from reporting.serializers import (
     ScoreSerializer,
 )
 from suppliers.models import CapabilityGroup, Supplier
-from techmap.api import (
-    ALLOW_ANY,
-    AUTHENTICATED,
-    ApiView,
-    ApiViewSet,
-    CursorPagination,
-    ReadOnlyApiViewSet,
-)
 
 TAG = ["reporting"]
 

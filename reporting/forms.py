@@ -25,19 +25,6 @@ UNIT_HINTS = {
 }
 
 
-def apply_domain_error(form: forms.Form, error: ValidationError, prefix: str = "") -> None:
-    """Show a service's DomainError beside the field it names, or at the top."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            field = name if name in form.fields else f"{prefix}{name}"
-            field = field if field in form.fields else None
-            for message in messages:
-                form.add_error(field, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def metric_hint(metric: MetricDefinition) -> str:
     parts = [metric.description] if metric.description else []
     if metric.unit != Unit.RATING:

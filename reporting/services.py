@@ -29,6 +29,8 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import PublicBody, User
 from accounts.permissions import is_moderator
 from accounts.services import email_queue
+from core.errors import DomainError
+from core.tasks import enqueue
 from reporting import permissions
 from reporting.comparison import mark_periods_changed
 from reporting.models import (
@@ -49,7 +51,6 @@ from reporting.periods import (
 )
 from reporting.validation import Problem, clean_values
 from suppliers.models import Capability, CapabilityGroup, Supplier, SupplierMembership
-from techmap.errors import DomainError
 
 STANDARD_CODE = "techmap-standard"
 CSV_MAX_ROWS = 50_000
@@ -968,18 +969,13 @@ def comparison_request(*, actor: User, full: bool = False) -> bool:
     Returns False when the broker cannot be reached (nothing was queued; the
     nightly run or ``manage.py run_comparison`` does the work instead).
     """
-    import logging
-
     from reporting.models import ComparisonRun
-    from reporting.tasks import run_comparison
 
     if not permissions.can_run_comparison(actor):
         raise PermissionDenied("Only moderators run comparisons.")
-    try:
-        run_comparison.delay(
-            full=full, trigger=ComparisonRun.Trigger.ADMIN, requested_by_id=actor.pk
-        )
-    except Exception:
-        logging.getLogger(__name__).warning("could not queue a comparison", exc_info=True)
-        return False
-    return True
+    return enqueue(
+        "reporting.tasks.run_comparison",
+        full=full,
+        trigger=ComparisonRun.Trigger.ADMIN,
+        requested_by_id=actor.pk,
+    )

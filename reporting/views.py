@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import apply_domain_error
 from reporting import charts, exports, forms, permissions, selectors, services
 from reporting.filters import ContractFilter
 from reporting.models import Contract, ContractReport, MetricDefinition
@@ -156,7 +157,7 @@ def contract_new(request: HttpRequest) -> HttpResponse:
         try:
             contract = services.contract_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, f"Contract {contract.ocid} recorded.")
             return redirect("reporting:contract", contract.pk)
@@ -174,7 +175,7 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.contract_update(actor=request.user, contract=contract, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, "Contract saved.")
             return redirect("reporting:contract", contract.pk)
@@ -204,7 +205,7 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
                 comments=form.comments(),
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error, prefix="value_")
+            apply_domain_error(form, error, prefix="value_")
         else:
             messages.success(request, f"Report for {report.period_label} submitted.")
             return redirect("reporting:report", report.pk)
@@ -289,7 +290,7 @@ def report_query(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, report=report, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, "Report queried. The supplier has been told.")
             return redirect("reporting:report", report.pk)
@@ -308,7 +309,7 @@ def report_reply(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, report=report, message=form.cleaned_data["message"]
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, "Reply sent to the buyer.")
             return redirect("reporting:report", report.pk)
@@ -335,7 +336,7 @@ def report_revise(request: HttpRequest, pk: int) -> HttpResponse:
                 comments=form.comments(),
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error, prefix="value_")
+            apply_domain_error(form, error, prefix="value_")
         else:
             messages.success(request, "Report corrected and sent to the buyer again.")
             return redirect("reporting:report", report.pk)
@@ -361,7 +362,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 actor=request.user, content=form.cleaned_data["file"].read()
             )
         except ValidationError as error:
-            forms.apply_domain_error(form, error)
+            apply_domain_error(form, error)
     scheme = services.scheme_current()
     return render(
         request,

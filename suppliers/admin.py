@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.errors import DomainError
 from suppliers import permissions, services
 from suppliers.forms_registration import ReasonForm
 from suppliers.models import (
@@ -42,7 +43,6 @@ from suppliers.models import (
     website_domain_expression,
 )
 from suppliers.registration_views import FIELD_LABELS, revision_rows
-from techmap.errors import DomainError
 
 
 def _reason(prefix: str, form) -> str:

@@ -1,6 +1,6 @@
 """The supplier registry in the API: reference data, published suppliers, your own suppliers.
 
-Thin views (see the conventions in techmap/api.py): reads through ``suppliers.selectors``
+Thin views (see the conventions in core/api): reads through ``suppliers.selectors``
 and the shared FilterSet, writes through ``suppliers.services``.
 """
 
@@ -38,6 +38,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.permissions import is_moderator
+from core.api.permissions import ALLOW_ANY, AUTHENTICATED
+from core.api.views import ApiView, ApiViewSet, ReadOnlyApiViewSet
+from core.errors import DomainError
 from suppliers import registry_version, services
 from suppliers.filters import SupplierFilterSet
 from suppliers.importer import COLUMNS as IMPORT_COLUMNS
@@ -66,8 +69,6 @@ from suppliers.serializers import (
     SupplierQuerySerializer,
     SupplierWriteSerializer,
 )
-from techmap.api import ALLOW_ANY, AUTHENTICATED, ApiView, ApiViewSet, ReadOnlyApiViewSet
-from techmap.errors import DomainError
 
 # --- Reference data ---------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
+from core.querystring import is_safe_value
 from suppliers.models import Capability, Certification, Framework, Region, Supplier
 from suppliers.selectors import (
     MAX_QUERY_LENGTH,
@@ -88,7 +89,7 @@ class CodeListField(forms.MultipleChoiceField):
         for position, raw in enumerate(values):
             key = raw.strip().lower()
             pk = None
-            if position < MAX_VALUES and "\x00" not in raw and len(raw) <= MAX_CODE_LENGTH:
+            if position < MAX_VALUES and is_safe_value(raw, MAX_CODE_LENGTH):
                 pk = self.lookup.get(key)
             if pk is None:
                 self.ignored.append(raw)

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import DomainError
+from core.forms import apply_domain_error
 from suppliers import permissions, services
 from suppliers.forms_registration import (
     STEPS,
@@ -30,19 +32,6 @@ from suppliers.models import (
     SupplierMembership,
     SupplierRevision,
 )
-from techmap.errors import DomainError
-
-
-def form_error(form, error: DomainError, default_field: str) -> None:
-    """Put a service's DomainError on the form, beside its field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            target = field if field in form.fields else default_field
-            for message in messages_:
-                form.add_error(target if target in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(default_field if default_field in form.fields else None, message)
 
 
 def _editable_supplier(request: HttpRequest, slug: str) -> Supplier:
@@ -145,7 +134,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
                 role=form.cleaned_data["role"],
             )
         except DomainError as error:
-            form_error(form, error, "email")
+            apply_domain_error(form, error, default_field="email")
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("suppliers:manage", slug=supplier.slug)
@@ -379,7 +368,7 @@ def register_name(request: HttpRequest) -> HttpResponse:
                 actor=request.user, companies_house_number=number, name=form.cleaned_data["name"]
             )
         except DomainError as error:
-            form_error(form, error, "name")
+            apply_domain_error(form, error, default_field="name")
         else:
             del request.session[SESSION_NUMBER]
             return redirect("suppliers:register_step", slug=supplier.slug, step=STEP_ORDER[2])
@@ -450,7 +439,7 @@ def register_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
                 actor=request.user, supplier=supplier, **changes
             )
         except DomainError as error:
-            form_error(form, error, STEP_FIELDS[step][0])
+            apply_domain_error(form, error, default_field=STEP_FIELDS[step][0])
         else:
             _mark_saved(request, supplier, step)
             if isinstance(result, SupplierRevision):
@@ -532,7 +521,7 @@ def case_study_edit(request: HttpRequest, slug: str, index: int | None = None) -
             else:
                 services.case_study_create(actor=request.user, supplier=supplier, **values)
         except DomainError as error:
-            form_error(form, error, "title")
+            apply_domain_error(form, error, default_field="title")
         else:
             return redirect("suppliers:register_case_studies", slug=supplier.slug)
     return render(

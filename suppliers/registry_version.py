@@ -42,9 +42,9 @@ def _client():
     Entries are then plain bytes (``version|value``) read with one ``MGET``: no pickling, and
     no new redis-py client per call as Django's cache methods make.
     """
-    from techmap.api import _redis_client
+    from core.api.throttling import redis_client
 
-    return _redis_client(cache)
+    return redis_client(cache)
 
 
 def _bump() -> None:

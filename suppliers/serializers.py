@@ -1,4 +1,4 @@
-"""API input and output shapes for the supplier registry (see techmap/api.py for conventions).
+"""API input and output shapes for the supplier registry (see core/api for conventions).
 
 Output serializers are read-only and expect the querysets built in ``suppliers.api`` (codes
 of the related rows already aggregated into arrays), so a page of any size is one query.

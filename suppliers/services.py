@@ -2,7 +2,7 @@
 
 Each service takes keyword-only arguments, runs in one transaction, checks
 permission through ``suppliers.permissions`` (raising ``PermissionDenied``),
-raises ``techmap.errors.DomainError`` for broken rules, records history with
+raises ``core.errors.DomainError`` for broken rules, records history with
 who and why, and keeps ``Supplier.search_vector`` current.
 
 ``actor=None`` means trusted code acting for the system (the CSV import, the
@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.errors import DomainError
 from suppliers import permissions, registry_version
 from suppliers.models import (
     Capability,
@@ -31,7 +32,6 @@ from suppliers.models import (
     Supplier,
     SupplierMembership,
 )
-from techmap.errors import DomainError
 
 ReferenceItem = CapabilityGroup | Capability | Certification | Framework
 

@@ -19,6 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.errors import DomainError
+from core.forms import apply_domain_error
+from core.querystring import is_safe_value, safe_values
 from suppliers import exports, permissions, selectors, services
 from suppliers.filters import (
     CODE_PARAMETERS,
@@ -29,7 +32,6 @@ from suppliers.filters import (
 )
 from suppliers.forms import NEW_SHORTLIST, EntryNoteForm, ShortlistAddForm, ShortlistForm
 from suppliers.models import Shortlist, ShortlistEntry, Supplier
-from techmap.errors import DomainError
 
 # A page number above this is not looked up (the last page is shown instead).
 MAX_PAGE = 1_000_000
@@ -119,7 +121,7 @@ def search(request: HttpRequest) -> HttpResponse:
     search_for_record = clean_search_query(base_query)
     context = {
         "q": params.q,
-        "q_value": raw_q if len(raw_q) <= 500 and "\x00" not in raw_q else params.q,
+        "q_value": raw_q if is_safe_value(raw_q) else params.q,
         "params": params,
         "ordering": params.effective_ordering,
         "orderings": selectors.ORDERINGS,
@@ -143,8 +145,7 @@ def search(request: HttpRequest) -> HttpResponse:
             (key, value)
             for key in request.GET
             if key not in ("ordering", "page")
-            for value in request.GET.getlist(key)
-            if value and "\x00" not in value and len(value) <= 500
+            for value in safe_values(request.GET.getlist(key))
         ][:200],
     }
     return render(request, "suppliers/search.html", context)
@@ -182,7 +183,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
     """``/suppliers/compare/?s=<slug>&s=<slug>``: two to four published suppliers side by side."""
-    raw = [s for s in request.GET.getlist("s") if s and "\x00" not in s and len(s) <= 220]
+    raw = safe_values(request.GET.getlist("s"), max_length=220)
     slugs = list(dict.fromkeys(s.strip() for s in raw if s.strip()))
     errors = []
     suppliers: list[Supplier] = []
@@ -256,17 +257,6 @@ def _own_shortlist(request: HttpRequest, pk: int) -> Shortlist:
     return get_object_or_404(Shortlist, pk=pk, owner=request.user)
 
 
-def _form_error(form, error: DomainError, default_field: str) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            target = field if field in form.fields else default_field
-            for message in messages_:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(default_field, message)
-
-
 @shortlist_user_required
 @require_http_methods(["GET", "POST"])
 def shortlist_list(request: HttpRequest) -> HttpResponse:
@@ -280,7 +270,7 @@ def shortlist_list(request: HttpRequest) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except DomainError as error:
-            _form_error(form, error, "name")
+            apply_domain_error(form, error, default_field="name")
         else:
             messages.success(request, f"Shortlist “{shortlist.name}” created.")
             return redirect("suppliers:shortlist", pk=shortlist.pk)
@@ -325,7 +315,7 @@ def shortlist_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except DomainError as error:
-            _form_error(form, error, "name")
+            apply_domain_error(form, error, default_field="name")
         else:
             messages.success(request, "Shortlist updated.")
             return redirect("suppliers:shortlist", pk=shortlist.pk)
@@ -370,7 +360,7 @@ def shortlist_entry_note(request: HttpRequest, pk: int, entry_pk: int) -> HttpRe
                 actor=request.user, entry=entry, note=form.cleaned_data["note"]
             )
         except DomainError as error:
-            _form_error(form, error, "note")
+            apply_domain_error(form, error, default_field="note")
         else:
             messages.success(request, f"Note for {entry.supplier.name} saved.")
             return redirect("suppliers:shortlist", pk=pk)
@@ -417,8 +407,10 @@ def shortlist_add(request: HttpRequest, slug: str) -> HttpResponse:
                 search_query=search_query,
             )
         except DomainError as error:
-            _form_error(
-                form, error, "new_name" if data["shortlist"] == NEW_SHORTLIST else "shortlist"
+            apply_domain_error(
+                form,
+                error,
+                default_field="new_name" if data["shortlist"] == NEW_SHORTLIST else "shortlist",
             )
         else:
             messages.success(request, f"{supplier.name} added to “{shortlist.name}”.")

@@ -1,4 +1,4 @@
-"""/api/v1/: the schema, its docs, and each app's endpoints (conventions: techmap/api.py).
+"""/api/v1/: the schema, its docs, and each app's endpoints (conventions: core/api).
 
 Each app adds its resources here with one line: ``router.register("things", ThingViewSet,
 basename="things")`` or a ``path(...)`` for a single-purpose view. Keep it sorted by app.

@@ -316,30 +316,30 @@ CRISPY_TEMPLATE_PACK = "gds"
 CRISPY_FAIL_SILENTLY = not DEBUG
 
 # --- REST framework -------------------------------------------------------------
-# Conventions for every endpoint are documented at the top of techmap/api.py.
+# Conventions for every endpoint are documented at the top of core/api.
 # Throttle rates ("N/second|minute|hour|day"): anonymous callers by IP, signed-in
 # browser sessions by user, API tokens each on their own budget.
 API_THROTTLE_ANON = env("API_THROTTLE_ANON", "100000/minute" if TESTING else "60/minute")
 API_THROTTLE_USER = env("API_THROTTLE_USER", "100000/minute" if TESTING else "600/minute")
 API_THROTTLE_TOKEN = env("API_THROTTLE_TOKEN", "100000/minute" if TESTING else "1200/minute")
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "techmap.api.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Bearer first: its WWW-Authenticate header makes a missing login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["techmap.api.ActionPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ActionPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "techmap.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "techmap.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "techmap.api.AnonThrottle",
-        "techmap.api.UserThrottle",
-        "techmap.api.TokenThrottle",
+        "core.api.throttling.AnonThrottle",
+        "core.api.throttling.UserThrottle",
+        "core.api.throttling.TokenThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": API_THROTTLE_ANON,

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from techmap import api, views
+from techmap import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,7 +20,7 @@ urlpatterns = [
     path("engagement/", include("engagement.urls")),
     path("reporting/", include("reporting.urls")),
     path("den/", include("innovation_den.urls")),
-    path("api/", api.api_page, name="api"),
+    path("api/", views.api_page, name="api"),
     path("api/v1/", include("techmap.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from techmap import api
+from core.api import errors as api_errors
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -67,21 +67,82 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if api.is_api_request(request):  # never an HTML page under /api/v1/
-        return api.django_error_response(request, 403)
+    if api_errors.is_api_request(request):  # never an HTML page under /api/v1/
+        return api_errors.django_error_response(request, 403)
     return render(request, "errors/403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if api.is_api_request(request):
-        return api.django_error_response(request, 404)
+    if api_errors.is_api_request(request):
+        return api_errors.django_error_response(request, 404)
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if api.is_api_request(request):
-        return api.django_error_response(request, 500)
+    if api_errors.is_api_request(request):
+        return api_errors.django_error_response(request, 500)
     # No request context: the failure may be in a context processor or the database.
     from django.template import loader
 
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+def api_examples(base: str, slug: str) -> list[dict[str, str]]:
+    """The curl examples on the API page (tests run every one of them against a live server)."""
+    token = '-H "Authorization: Bearer $TECHMAP_TOKEN"'
+    return [
+        {
+            "title": "Search published suppliers",
+            "text": "SMEs offering penetration testing in London, 5 a page, with the counts "
+            "for each filter.",
+            "command": f'curl "{base}/api/v1/suppliers/?q=penetration+testing&region=TLI'
+            '&sme=true&page_size=5&facets=true"',
+        },
+        {
+            "title": "Read one supplier",
+            "text": "Send the ETag you were given back in If-None-Match: a 304 means nothing "
+            "changed.",
+            "command": f'curl -i "{base}/api/v1/suppliers/{slug}/"',
+        },
+        {
+            "title": "List the capability codes",
+            "text": "Use these codes in the capability filter; regions, certifications and "
+            "frameworks work the same way.",
+            "command": f'curl "{base}/api/v1/capabilities/?page_size=100"',
+        },
+        {
+            "title": "Download every published supplier",
+            "text": "As CSV, in the same format as the bulk import, or as JSON Lines.",
+            "command": f'curl -o techmap-suppliers.csv "{base}/api/v1/suppliers/export.csv"',
+        },
+        {
+            "title": "Your own organisations, with a token",
+            "text": "Every profile you can edit, including drafts.",
+            "command": f'curl {token} "{base}/api/v1/my/suppliers/"',
+        },
+        {
+            "title": "Change a profile, with a read and write token",
+            "text": "Changes go through the same checks as the website.",
+            "command": f'curl -X PATCH {token} -H "Content-Type: application/json" '
+            f'-d \'{{"summary": "Secure cloud hosting for the public sector."}}\' '
+            f'"{base}/api/v1/my/suppliers/{slug}/"',
+        },
+    ]
+
+
+def api_page(request: HttpRequest) -> HttpResponse:
+    """/api/: how to get a token and call the API, with curl examples that work."""
+    from suppliers.models import Supplier  # the one example slug; techmap holds no logic
+
+    slug = (
+        Supplier.objects.filter(status=Supplier.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("slug", flat=True)
+        .first()
+    ) or "kestrel-ledger-systems"
+    base = f"{request.scheme}://{request.get_host()}"
+    return render(
+        request,
+        "api/index.html",
+        {"examples": api_examples(base, slug), "base": base, "slug": slug},
+    )

@@ -1,4 +1,4 @@
-"""The API's conventions (techmap/api.py): errors, pagination, throttling, guards, permissions."""
+"""The API's conventions (core/api): errors, pagination, throttling, guards, permissions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied
 from rest_framework import exceptions
 from rest_framework.test import APIRequestFactory
 
+from core.api import errors, pagination, permissions, throttling
+from core.errors import DomainError
 from suppliers.models import Region, Supplier
-from techmap import api as conventions
-from techmap.errors import DomainError
 from tests import factories
 from tests.api.conftest import assert_error
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _handle(exc):
-    response = conventions.exception_handler(exc, {})
+    response = errors.exception_handler(exc, {})
     response.render() if hasattr(response, "render") and False else None
     return response
 
@@ -41,12 +41,12 @@ def test_domain_error_with_fields_is_a_400_listing_them():
 def test_domain_error_without_fields_keeps_its_code():
     response = _handle(DomainError("Too many tokens.", code="too_many_tokens"))
     assert response.status_code == 400
-    assert response.data == conventions.error_body(400, "too_many_tokens", "Too many tokens.")
+    assert response.data == errors.error_body(400, "too_many_tokens", "Too many tokens.")
 
 
 def test_django_permission_denied_is_a_403():
     response = _handle(PermissionDenied("Only moderators can do that."))
-    assert response.data == conventions.error_body(
+    assert response.data == errors.error_body(
         403, "permission_denied", "Only moderators can do that."
     )
 
@@ -74,7 +74,7 @@ def test_throttled_carries_retry_after():
 
 
 def test_an_unexpected_exception_is_left_to_django():
-    assert conventions.exception_handler(RuntimeError("bug"), {}) is None
+    assert errors.exception_handler(RuntimeError("bug"), {}) is None
 
 
 def test_unknown_api_url_is_a_json_404_not_a_page(client):
@@ -101,7 +101,7 @@ def test_a_server_error_under_the_api_is_json(client):
     assert response["Content-Type"] == "application/json"
     import json
 
-    assert json.loads(response.content) == conventions.error_body(
+    assert json.loads(response.content) == errors.error_body(
         500, "server_error", "Something went wrong on our side. Try again later."
     )
     page = views.server_error(APIRequestFactory().get("/suppliers/"))
@@ -196,7 +196,7 @@ def test_a_cursor_from_another_ordering_is_a_400(api):
 def _paginate(queryset, **params):
     from rest_framework.request import Request
 
-    pager = conventions.CursorPagination()
+    pager = pagination.CursorPagination()
     request = Request(APIRequestFactory().get("/api/v1/x/", params))
     rows = pager.paginate_queryset(queryset, request)
     return rows, pager
@@ -263,7 +263,7 @@ def test_pagination_runs_no_count_query(api, django_assert_max_num_queries):
 def low_rates(settings, monkeypatch):
     # Throttle counters live in the shared cache: a fresh key space per test.
     monkeypatch.setattr(
-        conventions._LiveRateThrottle,
+        throttling._LiveRateThrottle,
         "cache_format",
         f"throttle_test_{uuid.uuid4().hex}_%(scope)s_%(ident)s",
     )
@@ -331,8 +331,8 @@ def _request(method, user, auth=None):
 
 
 def test_unlisted_actions_are_refused(owner):
-    permission = conventions.ActionPermission()
-    view = _View("destroy", {"list": conventions.ALLOW_ANY})
+    permission = permissions.ActionPermission()
+    view = _View("destroy", {"list": permissions.ALLOW_ANY})
     assert permission.has_permission(_request("delete", owner), view) is False
     assert permission.has_permission(_request("get", owner), _View("list", view.action_permissions))
 
@@ -342,19 +342,19 @@ def test_a_read_token_never_writes(owner, make_token):
 
     make_token(owner, "read")
     token = ApiToken.objects.get(user=owner)
-    view = _View("create", {"create": conventions.ALLOW_ANY})
+    view = _View("create", {"create": permissions.ALLOW_ANY})
     with pytest.raises(exceptions.PermissionDenied) as error:
-        conventions.ActionPermission().has_permission(_request("post", owner, token), view)
+        permissions.ActionPermission().has_permission(_request("post", owner, token), view)
     assert error.value.detail.code == "token_read_only"
 
 
 def test_object_rules_get_the_user_and_object(owner, member, supplier):
     view = _View(
         "update",
-        {"update": conventions.AUTHENTICATED},
+        {"update": permissions.AUTHENTICATED},
         {"update": lambda user, obj: user == owner and obj == supplier},
     )
-    permission = conventions.ActionPermission()
+    permission = permissions.ActionPermission()
     assert permission.has_object_permission(_request("put", owner), view, supplier)
     assert not permission.has_object_permission(_request("put", member), view, supplier)
 
@@ -363,7 +363,7 @@ def test_keyset_knows_which_keys_can_be_null():
     from django.db.models.functions import Upper
 
     queryset = Supplier.objects.annotate(sort_name=Upper("name"), sort_hq=Upper("hq_region__name"))
-    nullable = conventions.CursorPagination._nullable
+    nullable = pagination.CursorPagination._nullable
     assert nullable(queryset, "sort_name") is False
     assert nullable(queryset, "name") is False
     assert nullable(queryset, "pk") is False
@@ -375,7 +375,7 @@ def test_the_first_key_is_bounded_so_an_index_can_range_scan():
     queryset = Supplier.objects.order_by("name")
     sql = str(
         queryset.filter(
-            conventions.CursorPagination._after(
+            pagination.CursorPagination._after(
                 [("name", False, False), ("pk", False, False)], ["Kestrel", 7]
             )
         ).query
@@ -386,10 +386,10 @@ def test_the_first_key_is_bounded_so_an_index_can_range_scan():
 def test_the_throttle_counts_in_redis_with_one_round_trip(api, low_rates):
     from django.core.cache import cache
 
-    client = conventions._redis_client(cache)
+    client = throttling.redis_client(cache)
     assert client is not None  # the fast path, not DRF's fallback
     ip = _ip()
     api.get("/api/v1/regions/", REMOTE_ADDR=ip)
-    key = cache.make_key(conventions.AnonThrottle.cache_format % {"scope": "anon", "ident": ip})
+    key = cache.make_key(throttling.AnonThrottle.cache_format % {"scope": "anon", "ident": ip})
     assert int(client.get(key)) == 1
     assert 0 < client.ttl(key) <= 60

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import tokens
 from accounts.models import ApiToken
-from techmap.errors import DomainError
+from core.errors import DomainError
 from tests.api.conftest import assert_error
 
 pytestmark = pytest.mark.django_db

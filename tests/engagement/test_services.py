@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import OutboundEmail
 from accounts.tasks import send_pending_emails
+from core.errors import DomainError
 from engagement import services
 from engagement.models import (
     AlertPreference,
@@ -21,7 +22,6 @@ from engagement.models import (
     SupplierResponse,
 )
 from suppliers.models import Region
-from techmap.errors import DomainError
 from tests import factories
 from tests.engagement.factories import EngagementRequestFactory
 

@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from accounts.models import OutboundEmail
+from core.errors import DomainError
 from innovation_den import permissions, services
 from innovation_den.models import Proposal, ProposalPartner
-from techmap.errors import DomainError
 from tests import factories
 from tests.innovation_den.factories import HYPOTHESIS, build, draft
 

@@ -7,9 +7,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from core.errors import DomainError
 from innovation_den import permissions, selectors, services
 from innovation_den.models import Proposal, Review, summarise_scores
-from techmap.errors import DomainError
 from tests import factories
 from tests.innovation_den.factories import ReviewRoundFactory, build, scores
 

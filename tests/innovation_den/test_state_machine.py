@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import OutboundEmail
+from core.errors import DomainError
 from innovation_den import services
 from innovation_den.models import Proposal, Transition
-from techmap.errors import DomainError
 from tests import factories
 from tests.innovation_den.factories import ReviewRoundFactory, build, scores
 

@@ -10,10 +10,10 @@ import time
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from core.errors import DomainError
 from reporting import services
 from reporting.models import ContractReport, PeriodChange, ReportEvent, ReportValue
 from reporting.periods import period_code
-from techmap.errors import DomainError
 from tests.reporting.factories import GOOD_VALUES, ContractFactory, last_quarter
 
 

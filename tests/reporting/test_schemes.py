@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from core.errors import DomainError
 from reporting import services
 from reporting.models import MetricDefinition, ReportingScheme
-from techmap.errors import DomainError
 
 
 def test_version_one_of_the_standard_is_seeded(scheme):

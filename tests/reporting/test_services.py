@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import OutboundEmail
+from core.errors import DomainError
 from reporting import services
 from reporting.models import Contract, ContractReport, PeriodChange, ReportEvent
 from reporting.periods import add_quarters, current_quarter, period_code
-from techmap.errors import DomainError
 from tests import factories
 from tests.reporting.factories import ContractFactory, last_quarter, values
 

@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.models import OutboundEmail
+from core.errors import DomainError
 from suppliers import services
 from suppliers.models import SupplierInvitation, SupplierMembership
-from techmap.errors import DomainError
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.db import transaction
 
 from accounts.models import OutboundEmail
 from accounts.tasks import send_pending_emails
+from core.errors import DomainError
 from suppliers import services
 from suppliers.models import ModerationDecision, Region, Supplier, SupplierRevision
-from techmap.errors import DomainError
 from tests import factories
 
 CAST = ["owner", "member", "other_owner", "civil_servant", "anonymous", "moderator"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from core.errors import DomainError
 from suppliers import services
 from suppliers.models import Supplier, SupplierRevision
-from techmap.errors import DomainError
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied
 
+from core.errors import DomainError
 from suppliers import services
 from suppliers.models import Capability, CaseStudy, Region, Supplier, SupplierMembership
-from techmap.errors import DomainError
 from tests import factories
 from tests.suppliers.id_arrays import assert_id_arrays_match_links
 

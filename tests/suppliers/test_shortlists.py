@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from core.errors import DomainError
 from suppliers import services
 from suppliers.models import Shortlist, ShortlistEntry
-from techmap.errors import DomainError
 from tests import factories
 from tests.suppliers.test_selectors import make_supplier
 
