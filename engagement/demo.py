@@ -176,9 +176,9 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
     published = Supplier.objects.filter(status=Supplier.Status.PUBLISHED).order_by("pk")
     made = 0
     for index, spec in enumerate(REQUESTS):
-        er = services.engagement_request_create(user=author, title=spec["title"])
+        er = services.engagement_request_create(actor=author, title=spec["title"])
         services.engagement_request_update_draft(
-            user=author,
+            actor=author,
             engagement_request=er,
             policy_area=spec["policy_area"],
             problem=spec["problem"],
@@ -204,7 +204,7 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
             budget_max=250000 * (index + 1),
             procurement_timing=rng.choice(["Spring 2027", "Autumn 2027", "Not decided"]),
         )
-        er = services.engagement_request_publish(user=author, engagement_request=er)
+        er = services.engagement_request_publish(actor=author, engagement_request=er)
         # Demo data emails no one.
         Notification.objects.filter(engagement_request=er).update(
             status=Notification.Status.SKIPPED, queued_at=now
@@ -219,7 +219,7 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
         for supplier in responders:
             member = _member_of(supplier)
             services.response_submit(
-                user=member,
+                actor=member,
                 engagement_request=er,
                 supplier=supplier,
                 summary=rng.choice(SUMMARIES),
@@ -231,27 +231,27 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
                 break
             supplier = matched[n % len(matched)]
             item = services.question_ask(
-                user=_member_of(supplier),
+                actor=_member_of(supplier),
                 engagement_request=er,
                 supplier=supplier,
                 question=question,
             )
-            services.question_answer(user=author, question=item, answer=answer)
+            services.question_answer(actor=author, question=item, answer=answer)
         if responders:
             services.response_mark(
-                user=author, response=er.responses.order_by("pk").first(), mark="useful"
+                actor=author, response=er.responses.order_by("pk").first(), mark="useful"
             )
         if not spec["open"]:
             if responders:
                 services.participant_record_attendance(
-                    user=author, engagement_request=er, supplier=responders[0]
+                    actor=author, engagement_request=er, supplier=responders[0]
                 )
-            services.engagement_request_close(user=author, engagement_request=er)
+            services.engagement_request_close(actor=author, engagement_request=er)
         made += 1
     draft = services.engagement_request_create(
-        user=author, title="Digital identity checks for grant applicants"
+        actor=author, title="Digital identity checks for grant applicants"
     )
     services.engagement_request_update_draft(
-        user=author, engagement_request=draft, policy_area="Grants", problem="A draft in progress."
+        actor=author, engagement_request=draft, policy_area="Grants", problem="A draft in progress."
     )
     log(f"Engagement: {made} published requests (3 open, 2 closed) and 1 draft.")

@@ -74,8 +74,8 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _save(instance, *, user: User | None, reason: str, update_fields=None) -> None:
-    instance._history_user = user
+def _save(instance, *, actor: User | None, reason: str, update_fields=None) -> None:
+    instance._history_user = actor
     instance._change_reason = reason
     instance.save(update_fields=update_fields)
 
@@ -106,24 +106,24 @@ def _refresh_search_vector(engagement_request: EngagementRequest) -> None:
 
 
 def engagement_request_create(
-    *, user: User, title: str, public_body: PublicBody | None = None
+    *, actor: User, title: str, public_body: PublicBody | None = None
 ) -> EngagementRequest:
-    """Start a draft request. Before: the user is a civil servant. After: a draft they own.
+    """Start a draft request. Before: the actor is a civil servant. After: a draft they own.
 
     The request's public body is the author's; one without a body of their own
     names one (and may change it on the draft's question page).
     """
-    if not permissions.can_create_request(user):
+    if not permissions.can_create_request(actor):
         raise PermissionDenied("Only civil servants can ask the market.")
     title = (title or "").strip()
     if not title:
         raise DomainError({"title": "Enter a title for your request"})
-    body = user.public_body or public_body
+    body = actor.public_body or public_body
     if body is None:
         raise DomainError({"public_body": "Select your public body"})
     with transaction.atomic():
-        engagement_request = EngagementRequest(author=user, public_body=body, title=title)
-        _save(engagement_request, user=user, reason="Draft started")
+        engagement_request = EngagementRequest(author=actor, public_body=body, title=title)
+        _save(engagement_request, actor=actor, reason="Draft started")
         _refresh_search_vector(engagement_request)
     return engagement_request
 
@@ -159,20 +159,20 @@ def _validate_changes(engagement_request: EngagementRequest, changes: dict) -> N
 
 
 def engagement_request_update_draft(
-    *, user: User, engagement_request: EngagementRequest, **changes
+    *, actor: User, engagement_request: EngagementRequest, **changes
 ) -> EngagementRequest:
     """Save answers from a question page on a draft. Nothing is lost between pages.
 
-    Before: the request is a draft and the user owns it. After: the fields given
+    Before: the request is a draft and the actor owns it. After: the fields given
     are saved with history and the search vector is current.
     """
     unknown = set(changes) - DRAFT_FIELDS
     if unknown:
         raise ValueError(f"Not a draft field: {', '.join(sorted(unknown))}")
-    if not permissions.can_edit_draft(user, engagement_request):
+    if not permissions.can_edit_draft(actor, engagement_request):
         raise PermissionDenied("Only the request's owners can change a draft.")
     new_body = changes.get("public_body")
-    if user.public_body_id and new_body and new_body.pk != user.public_body_id:
+    if actor.public_body_id and new_body and new_body.pk != actor.public_body_id:
         raise DomainError({"public_body": "A request belongs to your own public body"})
     _validate_changes(engagement_request, changes)
     with transaction.atomic():
@@ -181,7 +181,7 @@ def engagement_request_update_draft(
                 setattr(
                     engagement_request, name, value.strip() if isinstance(value, str) else value
                 )
-        _save(engagement_request, user=user, reason="Draft updated")
+        _save(engagement_request, actor=actor, reason="Draft updated")
         for name in M2M_FIELDS & set(changes):
             getattr(engagement_request, name).set(changes[name])
         _refresh_search_vector(engagement_request)
@@ -221,17 +221,17 @@ def publication_problems(engagement_request: EngagementRequest) -> dict[str, str
 
 
 def engagement_request_publish(
-    *, user: User, engagement_request: EngagementRequest
+    *, actor: User, engagement_request: EngagementRequest
 ) -> EngagementRequest:
     """Publish a complete draft, match suppliers and queue their alerts.
 
-    Before: a draft the user owns with every required answer. After: the request
+    Before: a draft the actor owns with every required answer. After: the request
     is open; ranked Match rows and one Notification per matched supplier whose
     alert preferences fit are written in the same transaction; the alerts are
     emailed by a Celery task after commit (or by the periodic sweep if the
     broker is down).
     """
-    if not permissions.can_manage_request(user, engagement_request):
+    if not permissions.can_manage_request(actor, engagement_request):
         raise PermissionDenied("Only the request's owners can publish it.")
     with transaction.atomic():
         er = EngagementRequest.objects.select_for_update().get(pk=engagement_request.pk)
@@ -242,7 +242,7 @@ def engagement_request_publish(
             raise DomainError(problems)
         er.status = Status.OPEN
         er.published_at = timezone.now()
-        _save(er, user=user, reason="Published")
+        _save(er, actor=actor, reason="Published")
         _refresh_search_vector(er)  # current whatever wrote the draft (admin, import)
         matches = _record_matches(er)
         _record_notifications(er, matches)
@@ -313,10 +313,10 @@ def _record_notifications(
 
 
 def engagement_request_withdraw(
-    *, user: User, engagement_request: EngagementRequest, reason: str
+    *, actor: User, engagement_request: EngagementRequest, reason: str
 ) -> EngagementRequest:
     """Withdraw an open request with a reason shown to everyone. No more responses."""
-    if not permissions.can_manage_request(user, engagement_request):
+    if not permissions.can_manage_request(actor, engagement_request):
         raise PermissionDenied("Only the request's owners can withdraw it.")
     reason = (reason or "").strip()
     if not reason:
@@ -328,15 +328,15 @@ def engagement_request_withdraw(
         er.status = Status.WITHDRAWN
         er.withdrawal_reason = reason
         er.closed_at = timezone.now()
-        _save(er, user=user, reason=f"Withdrawn: {reason}"[:100])
+        _save(er, actor=actor, reason=f"Withdrawn: {reason}"[:100])
     return er
 
 
 def engagement_request_close(
-    *, user: User, engagement_request: EngagementRequest
+    *, actor: User, engagement_request: EngagementRequest
 ) -> EngagementRequest:
     """An owner closes an open request before its deadline. No more responses or questions."""
-    if not permissions.can_manage_request(user, engagement_request):
+    if not permissions.can_manage_request(actor, engagement_request):
         raise PermissionDenied("Only the request's owners can close it.")
     with transaction.atomic():
         er = EngagementRequest.objects.select_for_update().get(pk=engagement_request.pk)
@@ -344,7 +344,7 @@ def engagement_request_close(
             raise DomainError("Only an open request can be closed.")
         er.status = Status.CLOSED
         er.closed_at = timezone.now()
-        _save(er, user=user, reason="Closed early")
+        _save(er, actor=actor, reason="Closed early")
     return er
 
 
@@ -364,7 +364,7 @@ def engagement_request_close_at_deadline(*, engagement_request_id: int) -> bool:
             return False
         er.status = Status.CLOSED
         er.closed_at = timezone.now()
-        _save(er, user=None, reason="Closed at the deadline")
+        _save(er, actor=None, reason="Closed at the deadline")
     return True
 
 
@@ -377,10 +377,10 @@ def engagement_requests_close_due(*, now: datetime | None = None) -> int:
 
 
 def engagement_request_mark_procurement(
-    *, user: User, engagement_request: EngagementRequest, reference: str
+    *, actor: User, engagement_request: EngagementRequest, reference: str
 ) -> EngagementRequest:
     """Record that a procurement followed a closed engagement (for the section 16 record)."""
-    if not permissions.can_manage_request(user, engagement_request):
+    if not permissions.can_manage_request(actor, engagement_request):
         raise PermissionDenied("Only the request's owners can record a procurement.")
     reference = (reference or "").strip()
     if not reference:
@@ -391,15 +391,15 @@ def engagement_request_mark_procurement(
             raise DomainError("Only a closed request can be followed by a procurement.")
         er.status = Status.PROCUREMENT
         er.procurement_reference = reference
-        _save(er, user=user, reason="Followed by procurement")
+        _save(er, actor=actor, reason="Followed by procurement")
     return er
 
 
 def engagement_request_add_co_owner(
-    *, user: User, engagement_request: EngagementRequest, email: str
+    *, actor: User, engagement_request: EngagementRequest, email: str
 ) -> User:
     """The author adds a colleague from the same public body as a co-owner."""
-    if not permissions.can_manage_co_owners(user, engagement_request):
+    if not permissions.can_manage_co_owners(actor, engagement_request):
         raise PermissionDenied("Only the author can add co-owners.")
     email = (email or "").strip().lower()
     colleague = User.objects.filter(email__iexact=email, is_active=True).first()
@@ -410,7 +410,7 @@ def engagement_request_add_co_owner(
     if colleague.pk == engagement_request.author_id:
         raise DomainError({"email": "The author already owns this request"})
     with transaction.atomic():
-        engagement_request._history_user = user
+        engagement_request._history_user = actor
         engagement_request.co_owners.add(colleague)
         email_queue(
             to=colleague.email,
@@ -419,7 +419,7 @@ def engagement_request_add_co_owner(
                 "engagement/email/co_owner.txt",
                 {
                     "request": engagement_request,
-                    "author": user,
+                    "author": actor,
                     "url": _request_url(engagement_request),
                 },
             ),
@@ -429,12 +429,12 @@ def engagement_request_add_co_owner(
 
 
 def engagement_request_remove_co_owner(
-    *, user: User, engagement_request: EngagementRequest, co_owner: User
+    *, actor: User, engagement_request: EngagementRequest, co_owner: User
 ) -> None:
-    if not permissions.can_manage_co_owners(user, engagement_request):
+    if not permissions.can_manage_co_owners(actor, engagement_request):
         raise PermissionDenied("Only the author can remove co-owners.")
     with transaction.atomic():
-        engagement_request._history_user = user
+        engagement_request._history_user = actor
         engagement_request.co_owners.remove(co_owner)
 
 
@@ -446,20 +446,20 @@ def _request_url(engagement_request: EngagementRequest) -> str:
 
 
 def _record_participant(
-    *, engagement_request: EngagementRequest, supplier: Supplier, kind: str, user: User | None
+    *, engagement_request: EngagementRequest, supplier: Supplier, kind: str, actor: User | None
 ) -> Participant:
     participant, created = Participant.objects.get_or_create(
         engagement_request=engagement_request,
         supplier=supplier,
         kind=kind,
-        defaults={"recorded_by": user},
+        defaults={"recorded_by": actor},
     )
     return participant
 
 
 def response_submit(
     *,
-    user: User,
+    actor: User,
     engagement_request: EngagementRequest,
     supplier: Supplier,
     summary: str,
@@ -468,11 +468,11 @@ def response_submit(
 ) -> SupplierResponse:
     """Write or rewrite the organisation's one response, until the deadline.
 
-    Before: the user acts for the published supplier and the request is open
+    Before: the actor acts for the published supplier and the request is open
     with its deadline ahead. After: one response for the organisation (a second
     call edits it) and the supplier is on the participants register.
     """
-    if not permissions.acts_for_supplier(user, supplier):
+    if not permissions.acts_for_supplier(actor, supplier):
         raise PermissionDenied("You can only respond for an organisation you belong to.")
     if not supplier.is_published:
         raise DomainError("Your organisation's profile must be published before it can respond.")
@@ -490,34 +490,34 @@ def response_submit(
         created = response is None
         if created:
             response = SupplierResponse(engagement_request=er, supplier=supplier)
-        response.submitted_by = user
+        response.submitted_by = actor
         response.summary = summary
         response.availability = (availability or "").strip()
-        _save(response, user=user, reason="Response submitted" if created else "Response edited")
+        _save(response, actor=actor, reason="Response submitted" if created else "Response edited")
         response.case_studies.set(case_studies)
         _record_participant(
-            engagement_request=er, supplier=supplier, kind=Participant.Kind.RESPONDED, user=user
+            engagement_request=er, supplier=supplier, kind=Participant.Kind.RESPONDED, actor=actor
         )
     return response
 
 
-def response_mark(*, user: User, response: SupplierResponse, mark: str) -> SupplierResponse:
+def response_mark(*, actor: User, response: SupplierResponse, mark: str) -> SupplierResponse:
     """The request's owners mark a response useful or not relevant (or clear the mark)."""
-    if not permissions.can_view_responses(user, response.engagement_request):
+    if not permissions.can_view_responses(actor, response.engagement_request):
         raise PermissionDenied("Only the request's owners can mark responses.")
     if mark not in SupplierResponse.Mark.values:
         raise DomainError({"mark": "Select useful or not relevant"})
     with transaction.atomic():
         response.mark = mark
-        _save(response, user=user, reason=f"Marked {mark or 'unmarked'}", update_fields=["mark"])
+        _save(response, actor=actor, reason=f"Marked {mark or 'unmarked'}", update_fields=["mark"])
     return response
 
 
 def question_ask(
-    *, user: User, engagement_request: EngagementRequest, supplier: Supplier, question: str
+    *, actor: User, engagement_request: EngagementRequest, supplier: Supplier, question: str
 ) -> ClarificationQuestion:
     """A supplier asks a clarification question; it is published only once answered."""
-    if not permissions.acts_for_supplier(user, supplier):
+    if not permissions.acts_for_supplier(actor, supplier):
         raise PermissionDenied("You can only ask for an organisation you belong to.")
     if not supplier.is_published:
         raise DomainError("Your organisation's profile must be published before it can ask.")
@@ -531,32 +531,32 @@ def question_ask(
         if not er.accepting_responses:
             raise DomainError("Questions can only be asked while the request is open.")
         item = ClarificationQuestion(
-            engagement_request=er, supplier=supplier, asked_by=user, question=question
+            engagement_request=er, supplier=supplier, asked_by=actor, question=question
         )
-        _save(item, user=user, reason="Question asked")
+        _save(item, actor=actor, reason="Question asked")
         _record_participant(
-            engagement_request=er, supplier=supplier, kind=Participant.Kind.ASKED, user=user
+            engagement_request=er, supplier=supplier, kind=Participant.Kind.ASKED, actor=actor
         )
     return item
 
 
 def question_answer(
-    *, user: User, question: ClarificationQuestion, answer: str
+    *, actor: User, question: ClarificationQuestion, answer: str
 ) -> ClarificationQuestion:
     """Answer a question; question and answer are then published to everyone, anonymously.
 
     The asker is emailed (once, whatever the retries) that the answer is published.
     """
-    if not permissions.can_manage_request(user, question.engagement_request):
+    if not permissions.can_manage_request(actor, question.engagement_request):
         raise PermissionDenied("Only the request's owners can answer questions.")
     answer = (answer or "").strip()
     if not answer:
         raise DomainError({"answer": "Enter your answer"})
     with transaction.atomic():
         question.answer = answer
-        question.answered_by = user
+        question.answered_by = actor
         question.answered_at = question.answered_at or timezone.now()
-        _save(question, user=user, reason="Answered and published")
+        _save(question, actor=actor, reason="Answered and published")
         if question.asked_by_id and question.asked_by.is_active:
             er = question.engagement_request
             email_queue(
@@ -572,10 +572,10 @@ def question_answer(
 
 
 def participant_record_attendance(
-    *, user: User, engagement_request: EngagementRequest, supplier: Supplier
+    *, actor: User, engagement_request: EngagementRequest, supplier: Supplier
 ) -> Participant:
     """An owner records that a supplier attended a session (the participants register)."""
-    if not permissions.can_manage_request(user, engagement_request):
+    if not permissions.can_manage_request(actor, engagement_request):
         raise PermissionDenied("Only the request's owners can record attendance.")
     if engagement_request.is_draft:
         raise DomainError("Attendance can only be recorded once the request is published.")
@@ -584,7 +584,7 @@ def participant_record_attendance(
             engagement_request=engagement_request,
             supplier=supplier,
             kind=Participant.Kind.ATTENDED,
-            user=user,
+            actor=actor,
         )
 
 
@@ -593,24 +593,24 @@ def participant_record_attendance(
 
 def alert_preference_set(
     *,
-    user: User,
+    actor: User,
     supplier: Supplier,
     frequency: str,
     capabilities: Iterable[Capability] = (),
     regions: Iterable[Region] = (),
 ) -> AlertPreference:
     """A supplier member chooses which requests the organisation hears about, and how often."""
-    if not permissions.can_edit_alert_preferences(user, supplier):
+    if not permissions.can_edit_alert_preferences(actor, supplier):
         raise PermissionDenied("You can only set alerts for an organisation you belong to.")
     if frequency not in AlertPreference.Frequency.values:
         raise DomainError({"frequency": "Select how often you want alerts"})
     with transaction.atomic():
         preference, _ = AlertPreference.objects.get_or_create(
-            supplier=supplier, defaults={"updated_by": user}
+            supplier=supplier, defaults={"updated_by": actor}
         )
         preference.frequency = frequency
-        preference.updated_by = user
-        _save(preference, user=user, reason="Alert preferences changed")
+        preference.updated_by = actor
+        _save(preference, actor=actor, reason="Alert preferences changed")
         preference.capabilities.set(list(capabilities))
         preference.regions.set(list(regions))
     return preference

@@ -118,7 +118,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             engagement_request = services.engagement_request_create(
-                user=request.user,
+                actor=request.user,
                 title=form.cleaned_data["title"],
                 public_body=None if request.user.public_body_id else _fallback_body(),
             )
@@ -166,7 +166,7 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.engagement_request_update_draft(
-                user=request.user, engagement_request=engagement_request, **form.changes()
+                actor=request.user, engagement_request=engagement_request, **form.changes()
             )
         except ValidationError as error:
             apply_domain_error(form, error)
@@ -270,7 +270,7 @@ def request_check(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.engagement_request_publish(
-                user=request.user, engagement_request=engagement_request
+                actor=request.user, engagement_request=engagement_request
             )
         except ValidationError as error:
             problems = (
@@ -388,7 +388,7 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         form_class=forms.WithdrawForm,
         form_kwargs=None,
         call=lambda er, data: services.engagement_request_withdraw(
-            user=request.user, engagement_request=er, reason=data["reason"]
+            actor=request.user, engagement_request=er, reason=data["reason"]
         ),
         title="Withdraw this request",
         done="The request is withdrawn.",
@@ -403,7 +403,7 @@ def request_close(request: HttpRequest, pk: int) -> HttpResponse:
         form_class=forms.ConfirmForm,
         form_kwargs={"submit": "Close request now", "warning": True},
         call=lambda er, data: services.engagement_request_close(
-            user=request.user, engagement_request=er
+            actor=request.user, engagement_request=er
         ),
         title="Are you sure you want to close this request early?",
         lead="Suppliers will no longer be able to respond or ask questions.",
@@ -419,7 +419,7 @@ def request_procurement(request: HttpRequest, pk: int) -> HttpResponse:
         form_class=forms.ProcurementForm,
         form_kwargs=None,
         call=lambda er, data: services.engagement_request_mark_procurement(
-            user=request.user, engagement_request=er, reference=data["reference"]
+            actor=request.user, engagement_request=er, reference=data["reference"]
         ),
         title="Record the procurement that followed",
         done="The procurement is recorded.",
@@ -438,7 +438,7 @@ def request_co_owners(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 colleague = services.engagement_request_add_co_owner(
-                    user=request.user,
+                    actor=request.user,
                     engagement_request=engagement_request,
                     email=form.cleaned_data["email"],
                 )
@@ -461,7 +461,7 @@ def request_co_owner_remove(request: HttpRequest, pk: int, user_id: int) -> Http
         return _deny(request)
     co_owner = get_object_or_404(User, pk=user_id)
     services.engagement_request_remove_co_owner(
-        user=request.user, engagement_request=engagement_request, co_owner=co_owner
+        actor=request.user, engagement_request=engagement_request, co_owner=co_owner
     )
     messages.success(request, f"{co_owner.get_full_name()} is no longer a co-owner.")
     return redirect("engagement:co_owners", pk=engagement_request.pk)
@@ -515,7 +515,9 @@ def response_mark(request: HttpRequest, pk: int, response_id: int) -> HttpRespon
     if not form.is_valid():
         messages.error(request, "Select useful or not relevant.")
     else:
-        services.response_mark(user=request.user, response=response, mark=form.cleaned_data["mark"])
+        services.response_mark(
+            actor=request.user, response=response, mark=form.cleaned_data["mark"]
+        )
         messages.success(request, f"Response from {response.supplier.name} marked.")
     return redirect(reverse("engagement:responses", args=[pk]) + f"#response-{response.pk}")
 
@@ -566,7 +568,7 @@ def request_respond(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.response_submit(
-                user=request.user,
+                actor=request.user,
                 engagement_request=engagement_request,
                 supplier=supplier,
                 summary=form.cleaned_data["summary"],
@@ -608,7 +610,7 @@ def request_ask(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.question_ask(
-                user=request.user,
+                actor=request.user,
                 engagement_request=engagement_request,
                 supplier=supplier,
                 question=form.cleaned_data["question"],
@@ -663,7 +665,7 @@ def question_answer(request: HttpRequest, pk: int, question_id: int) -> HttpResp
     if request.method == "POST" and form.is_valid():
         try:
             services.question_answer(
-                user=request.user, question=question, answer=form.cleaned_data["answer"]
+                actor=request.user, question=question, answer=form.cleaned_data["answer"]
             )
         except ValidationError as error:
             apply_domain_error(form, error)
@@ -690,7 +692,7 @@ def request_participants(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 participant = services.participant_record_attendance(
-                    user=request.user,
+                    actor=request.user,
                     engagement_request=engagement_request,
                     supplier=form.cleaned_data["supplier"],
                 )
@@ -757,7 +759,7 @@ def alert_preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.alert_preference_set(
-                user=request.user,
+                actor=request.user,
                 supplier=supplier,
                 frequency=form.cleaned_data["frequency"],
                 capabilities=form.cleaned_data["capabilities"],

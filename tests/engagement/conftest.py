@@ -64,13 +64,13 @@ def responder(matched_supplier):
 
 @pytest.fixture
 def open_request(draft, author, matched_supplier, responder):
-    return services.engagement_request_publish(user=author, engagement_request=draft)
+    return services.engagement_request_publish(actor=author, engagement_request=draft)
 
 
 @pytest.fixture
 def response(open_request, responder, matched_supplier):
     return services.response_submit(
-        user=responder,
+        actor=responder,
         engagement_request=open_request,
         supplier=matched_supplier,
         summary="We run remote monitoring for three councils.",

@@ -34,7 +34,7 @@ def test_changelists_load(superuser_client, response, model):
 
 
 def test_request_history_shows_who_did_what(superuser_client, open_request, author):
-    services.engagement_request_close(user=author, engagement_request=open_request)
+    services.engagement_request_close(actor=author, engagement_request=open_request)
     got = superuser_client.get(f"/admin/engagement/engagementrequest/{open_request.pk}/history/")
     assert got.status_code == 200
     page = got.content.decode()

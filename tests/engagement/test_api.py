@@ -62,12 +62,12 @@ def test_detail_has_anonymous_published_questions(
     client, open_request, responder, matched_supplier, author
 ):
     asked = services.question_ask(
-        user=responder, engagement_request=open_request, supplier=matched_supplier, question="Q1?"
+        actor=responder, engagement_request=open_request, supplier=matched_supplier, question="Q1?"
     )
     services.question_ask(
-        user=responder, engagement_request=open_request, supplier=matched_supplier, question="Q2?"
+        actor=responder, engagement_request=open_request, supplier=matched_supplier, question="Q2?"
     )
-    services.question_answer(user=author, question=asked, answer="A1")
+    services.question_answer(actor=author, question=asked, answer="A1")
     questions = client.get(f"{REQUESTS}{open_request.pk}/").json()["questions"]
     assert questions == [
         {
@@ -81,8 +81,8 @@ def test_detail_has_anonymous_published_questions(
 
 def test_list_filters_like_the_page(client, open_request, author, capability, region):
     closed = EngagementRequestFactory(author=author, title="Closed one", capabilities=[capability])
-    services.engagement_request_publish(user=author, engagement_request=closed)
-    services.engagement_request_close(user=author, engagement_request=closed)
+    services.engagement_request_publish(actor=author, engagement_request=closed)
+    services.engagement_request_close(actor=author, engagement_request=closed)
     ids = lambda url: [r["id"] for r in client.get(url).json()["results"]]  # noqa: E731
     assert ids(REQUESTS) == [open_request.pk]
     assert ids(f"{REQUESTS}?status=closed") == [closed.pk]
@@ -154,7 +154,7 @@ def test_responses_list_runs_a_fixed_number_of_queries(
         factories.CaseStudyFactory(supplier=supplier)
         member = factories.MembershipFactory(supplier=supplier).user
         services.response_submit(
-            user=member,
+            actor=member,
             engagement_request=open_request,
             supplier=supplier,
             summary=f"Response {n}",

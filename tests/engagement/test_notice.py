@@ -57,13 +57,13 @@ def test_notice_json_is_a_valid_planning_release(client, open_request, release_v
 def test_every_state_exports_valid_ocds(draft, author, release_validator, state, responder):
     er = draft
     if state != "draft":
-        er = services.engagement_request_publish(user=author, engagement_request=draft)
+        er = services.engagement_request_publish(actor=author, engagement_request=draft)
         if state == "withdrawn":
             er = services.engagement_request_withdraw(
-                user=author, engagement_request=er, reason="No longer needed"
+                actor=author, engagement_request=er, reason="No longer needed"
             )
         else:
-            er = services.engagement_request_close(user=author, engagement_request=er)
+            er = services.engagement_request_close(actor=author, engagement_request=er)
     er.budget_min = er.budget_max = None
     release = notice_release(er)
     _assert_valid(release_validator, release)

@@ -81,7 +81,7 @@ def test_broker_outage_each_matching_supplier_is_emailed_exactly_once(
         private_broker.stop()
         started = time.monotonic()
         with caplog.at_level(logging.WARNING, logger="engagement.services"):
-            services.engagement_request_publish(user=author, engagement_request=draft)
+            services.engagement_request_publish(actor=author, engagement_request=draft)
         assert time.monotonic() - started < 20  # publishing did not hang on the broker
         assert "broker unavailable" in caplog.text
         assert Notification.objects.filter(status="pending").count() == 3

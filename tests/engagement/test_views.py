@@ -131,7 +131,7 @@ def test_marking_a_response(request, client, response, open_request, who):
 @pytest.mark.parametrize("who", CAST)
 def test_answering_a_question(request, client, open_request, responder, matched_supplier, who):
     question = services.question_ask(
-        user=responder, engagement_request=open_request, supplier=matched_supplier, question="Q?"
+        actor=responder, engagement_request=open_request, supplier=matched_supplier, question="Q?"
     )
     _client_for(client, request, who)
     url = f"/engagement/{open_request.pk}/questions/{question.pk}/answer/"
@@ -265,7 +265,7 @@ def test_question_page_errors_are_summarised(client, draft, author):
 
 def test_check_answers_links_problems_to_their_pages(client, author):
     client.force_login(author)
-    er = services.engagement_request_create(user=author, title="Unfinished")
+    er = services.engagement_request_create(actor=author, title="Unfinished")
     got = client.post(f"/engagement/{er.pk}/check/")
     assert got.status_code == 400
     content = got.content.decode()
@@ -307,12 +307,12 @@ def test_published_answers_never_show_who_asked(
     client, open_request, responder, matched_supplier, author
 ):
     question = services.question_ask(
-        user=responder,
+        actor=responder,
         engagement_request=open_request,
         supplier=matched_supplier,
         question="Can the pilot start in one ward?",
     )
-    services.question_answer(user=author, question=question, answer="Yes, it can.")
+    services.question_answer(actor=author, question=question, answer="Yes, it can.")
     for user in (None, author, factories.MembershipFactory().user):
         client.logout()
         if user:
@@ -326,7 +326,7 @@ def test_published_answers_never_show_who_asked(
 
 
 def test_responses_csv(client, response, open_request, author):
-    services.response_mark(user=author, response=response, mark="useful")
+    services.response_mark(actor=author, response=response, mark="useful")
     client.force_login(author)
     got = client.get(f"/engagement/{open_request.pk}/responses.csv")
     assert got["Content-Disposition"].endswith('-responses.csv"')
@@ -341,7 +341,7 @@ def test_csv_cells_cannot_run_as_formulas(
     client, open_request, author, matched_supplier, responder
 ):
     services.response_submit(
-        user=responder,
+        actor=responder,
         engagement_request=open_request,
         supplier=matched_supplier,
         summary='=HYPERLINK("http://evil")',
@@ -423,8 +423,8 @@ def listed(author, capability, region, body):
             capabilities=[cap],
             regions=[region] if n == 1 else [],
         )
-        made.append(services.engagement_request_publish(user=author, engagement_request=er))
-    services.engagement_request_close(user=author, engagement_request=made[2])
+        made.append(services.engagement_request_publish(actor=author, engagement_request=er))
+    services.engagement_request_close(actor=author, engagement_request=made[2])
     return made
 
 
@@ -512,7 +512,7 @@ def test_responses_and_matches_pages_run_fixed_queries(
         factories.CaseStudyFactory(supplier=supplier)
         member = factories.MembershipFactory(supplier=supplier).user
         services.response_submit(
-            user=member,
+            actor=member,
             engagement_request=open_request,
             supplier=supplier,
             summary=f"Response {n}",
