@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import PublicBody, User
+from suppliers import services
 from suppliers.models import (
     Capability,
     CapabilityGroup,
@@ -105,8 +106,27 @@ class FrameworkFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Framework {n}")
 
 
+def _links(name: str):
+    """A post-generation hook: ``SupplierFactory(regions=[...])`` sets that link table."""
+
+    def hook(supplier, create, extracted, **kwargs):
+        if create and extracted is not None:
+            getattr(supplier, name).set(extracted)
+
+    hook.__name__ = name
+    return factory.post_generation(hook)
+
+
 class SupplierFactory(factory.django.DjangoModelFactory):
-    """A supplier row. Tests that need search should write through suppliers.services."""
+    """A supplier row whose search data is current, as the services would leave it.
+
+    ``regions``, ``capabilities``, ``certifications`` and ``frameworks`` take lists. After
+    every hook has run, ``services.refresh_search_vectors`` rewrites the search vector and
+    the facet id arrays (``region_ids`` …), so no test searches stale data by accident.
+    ``search_index=False`` skips that, for a test that wants a row written around the
+    services. Links added later by hand (``supplier.regions.add``) are not seen by search
+    until the supplier is refreshed: pass them here instead.
+    """
 
     class Meta:
         model = Supplier
@@ -124,10 +144,24 @@ class SupplierFactory(factory.django.DjangoModelFactory):
     status = Supplier.Status.PUBLISHED
     published_at = factory.LazyFunction(timezone.now)
 
+    regions = _links("regions")
+    capabilities = _links("capabilities")
+    certifications = _links("certifications")
+    frameworks = _links("frameworks")
+    search_index = factory.post_generation(lambda supplier, create, extracted, **kw: extracted)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create and (results or {}).get("search_index") is not False:
+            services.refresh_search_vectors(supplier_ids=[instance.pk])
+
 
 class CaseStudyFactory(factory.django.DjangoModelFactory):
+    """A case study; its supplier's search vector (which indexes case studies) is refreshed."""
+
     class Meta:
         model = CaseStudy
+        skip_postgeneration_save = True
 
     supplier = factory.SubFactory(SupplierFactory)
     title = factory.Faker("sentence", nb_words=5)
@@ -136,6 +170,11 @@ class CaseStudyFactory(factory.django.DjangoModelFactory):
     summary = factory.Faker("paragraph")
     outcome = factory.Faker("sentence")
     year = 2024
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            services.refresh_search_vectors(supplier_ids=[instance.supplier_id])
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

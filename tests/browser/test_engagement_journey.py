@@ -45,9 +45,9 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
     region = Region.objects.get(code="TLE")
     body = factories.PublicBodyFactory(name="Department of Health and Social Care")
     author = factories.CivilServantFactory(public_body=body, full_name="Ada Author")
-    supplier = factories.SupplierFactory(name="Hearth Sensors Ltd", size="micro")
-    supplier.capabilities.add(capability)
-    supplier.regions.add(region)
+    supplier = factories.SupplierFactory(
+        name="Hearth Sensors Ltd", size="micro", capabilities=[capability], regions=[region]
+    )
     factories.CaseStudyFactory(supplier=supplier, title="Falls alerts for a county council")
     responder = factories.MembershipFactory(supplier=supplier, role="owner").user
     bystander = factories.MembershipFactory().user  # another supplier, not matched

@@ -50,9 +50,9 @@ def draft(author, co_owner, capability, region):
 
 @pytest.fixture
 def matched_supplier(capability, region):
-    supplier = factories.SupplierFactory(name="Matched Monitoring Ltd", size="micro")
-    supplier.capabilities.add(capability)
-    supplier.regions.add(region)
+    supplier = factories.SupplierFactory(
+        name="Matched Monitoring Ltd", size="micro", capabilities=[capability], regions=[region]
+    )
     factories.CaseStudyFactory(supplier=supplier, title="Falls detection in Leeds")
     return supplier
 

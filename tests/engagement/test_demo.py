@@ -18,8 +18,7 @@ def test_demo_makes_open_and_closed_requests_with_responses_and_questions(body):
     author = factories.CivilServantFactory(public_body=body)
     for code in ("internet-of-things", "machine-learning", "cloud-hosting", "legacy-modernisation"):
         for n in range(2):
-            supplier = factories.SupplierFactory()
-            supplier.capabilities.add(Capability.objects.get(code=code))
+            supplier = factories.SupplierFactory(capabilities=[Capability.objects.get(code=code)])
             factories.CaseStudyFactory(supplier=supplier)
             if n:
                 factories.MembershipFactory(supplier=supplier)

@@ -18,10 +18,9 @@ def caps():
 
 
 def _supplier(name, caps, regions, size="small", hq=None):
-    supplier = factories.SupplierFactory(name=name, size=size, hq_region=hq)
-    supplier.capabilities.add(*caps)
-    supplier.regions.add(*regions)
-    return supplier
+    return factories.SupplierFactory(
+        name=name, size=size, hq_region=hq, capabilities=caps, regions=regions
+    )
 
 
 def test_ranked_by_share_of_capabilities_with_reasons(caps):
@@ -31,7 +30,7 @@ def test_ranked_by_share_of_capabilities_with_reasons(caps):
     one = _supplier("Just one", caps[:1], [london])
     _supplier("Wrong region", caps, [wales])
     hq_only = _supplier("Head office in London", caps[:2], [], hq=london)
-    factories.SupplierFactory(name="Draft", status="draft").capabilities.add(*caps)
+    factories.SupplierFactory(name="Draft", status="draft", capabilities=caps)
 
     results = match_suppliers(er)
     by_name = {r.supplier_id: r for r in results}

@@ -129,15 +129,10 @@ def test_publishing_twice_is_refused(open_request, author):
 
 
 def test_alert_preferences_decide_who_is_notified(draft, author, capability, matched_supplier):
-    quiet = factories.SupplierFactory(name="Quiet Ltd")
-    quiet.capabilities.add(capability)
-    quiet.regions.add(*draft.regions.all())
-    weekly = factories.SupplierFactory(name="Weekly Ltd")
-    weekly.capabilities.add(capability)
-    weekly.regions.add(*draft.regions.all())
-    elsewhere = factories.SupplierFactory(name="Elsewhere Ltd")
-    elsewhere.capabilities.add(capability)
-    elsewhere.regions.add(*draft.regions.all())
+    links = {"capabilities": [capability], "regions": list(draft.regions.all())}
+    quiet = factories.SupplierFactory(name="Quiet Ltd", **links)
+    weekly = factories.SupplierFactory(name="Weekly Ltd", **links)
+    elsewhere = factories.SupplierFactory(name="Elsewhere Ltd", **links)
     for supplier, frequency, regions in (
         (quiet, "never", []),
         (weekly, "weekly", []),
@@ -181,9 +176,7 @@ def test_alerts_for_a_withdrawn_request_are_skipped(open_request, author):
 
 
 def test_weekly_digest_groups_requests_and_runs_once(author, capability, region):
-    supplier = factories.SupplierFactory()
-    supplier.capabilities.add(capability)
-    supplier.regions.add(region)
+    supplier = factories.SupplierFactory(capabilities=[capability], regions=[region])
     member = factories.MembershipFactory(supplier=supplier).user
     services.alert_preference_set(actor=member, supplier=supplier, frequency="weekly")
     for n in range(2):

@@ -63,9 +63,9 @@ def test_broker_outage_each_matching_supplier_is_emailed_exactly_once(
     author = factories.CivilServantFactory()
     people = []
     for n in range(3):
-        supplier = factories.SupplierFactory(name=f"Matching {n}")
-        supplier.capabilities.add(capability)
-        supplier.regions.add(london)
+        supplier = factories.SupplierFactory(
+            name=f"Matching {n}", capabilities=[capability], regions=[london]
+        )
         people.append(factories.MembershipFactory(supplier=supplier, role="owner").user)
     people.append(factories.MembershipFactory(supplier=supplier).user)  # a colleague of the last
     outsider = factories.MembershipFactory().user  # a supplier with no capabilities

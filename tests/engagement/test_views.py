@@ -507,8 +507,7 @@ def test_responses_and_matches_pages_run_fixed_queries(
     client, open_request, author, capability, region, django_assert_max_num_queries
 ):
     for n in range(5):
-        supplier = factories.SupplierFactory()
-        supplier.capabilities.add(capability)
+        supplier = factories.SupplierFactory(capabilities=[capability])
         factories.CaseStudyFactory(supplier=supplier)
         member = factories.MembershipFactory(supplier=supplier).user
         services.response_submit(
