@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.signals import setting_changed
 
 from tests import factories
+from tests.helpers import FinishedTasks, record_finished_tasks
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -209,3 +210,10 @@ def celery_worker_for() -> Callable[[str], contextlib.AbstractContextManager]:
             _point_celery_at(previous)
 
     return run
+
+
+@pytest.fixture
+def finished_tasks() -> Iterator[FinishedTasks]:
+    """``(task name, return value)`` of each task a worker finished during the test, in order."""
+    with record_finished_tasks() as finished:
+        yield finished

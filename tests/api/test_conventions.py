@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.core.exceptions import PermissionDenied
 from rest_framework import exceptions
@@ -14,6 +12,7 @@ from core.errors import DomainError
 from suppliers.models import Region, Supplier
 from tests import factories
 from tests.api.conftest import assert_error
+from tests.helpers import fresh_throttle_keys, unique_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -262,11 +261,7 @@ def test_pagination_runs_no_count_query(api, django_assert_max_num_queries):
 @pytest.fixture
 def low_rates(settings, monkeypatch):
     # Throttle counters live in the shared cache: a fresh key space per test.
-    monkeypatch.setattr(
-        throttling._LiveRateThrottle,
-        "cache_format",
-        f"throttle_test_{uuid.uuid4().hex}_%(scope)s_%(ident)s",
-    )
+    fresh_throttle_keys(monkeypatch)
     framework = dict(settings.REST_FRAMEWORK)
     framework["DEFAULT_THROTTLE_RATES"] = {
         "anon": "2/minute",
@@ -276,24 +271,20 @@ def low_rates(settings, monkeypatch):
     settings.REST_FRAMEWORK = framework
 
 
-def _ip():
-    return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-
-
 def test_anonymous_callers_are_throttled_by_ip_with_retry_after(api, low_rates):
-    ip = _ip()
+    ip = unique_ip()
     for _ in range(2):
         assert api.get("/api/v1/regions/", REMOTE_ADDR=ip).status_code == 200
     response = api.get("/api/v1/regions/", REMOTE_ADDR=ip)
     assert_error(response, 429, "throttled")
     assert 1 <= int(response["Retry-After"]) <= 60
-    assert api.get("/api/v1/regions/", REMOTE_ADDR=_ip()).status_code == 200
+    assert api.get("/api/v1/regions/", REMOTE_ADDR=unique_ip()).status_code == 200
 
 
 def test_each_token_has_its_own_budget(low_rates, client_for):
     user = factories.UserFactory()
     first, second = client_for(user, "read"), client_for(user, "read")
-    ip = _ip()
+    ip = unique_ip()
     for _ in range(4):
         assert first.get("/api/v1/regions/", REMOTE_ADDR=ip).status_code == 200
     assert_error(first.get("/api/v1/regions/", REMOTE_ADDR=ip), 429)
@@ -388,7 +379,7 @@ def test_the_throttle_counts_in_redis_with_one_round_trip(api, low_rates):
 
     client = throttling.redis_client(cache)
     assert client is not None  # the fast path, not DRF's fallback
-    ip = _ip()
+    ip = unique_ip()
     api.get("/api/v1/regions/", REMOTE_ADDR=ip)
     key = cache.make_key(throttling.AnonThrottle.cache_format % {"scope": "anon", "ident": ip})
     assert int(client.get(key)) == 1

@@ -8,7 +8,6 @@ would: the version of the register changes on commit, never before.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 
@@ -17,6 +16,7 @@ from suppliers import registry_version, services
 from suppliers.models import Capability, Region, Supplier
 from tests import factories
 from tests.api.conftest import assert_error, make, slugs
+from tests.helpers import unique_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,7 @@ def test_errors_are_not_cached_and_hits_are_still_throttled(api, registry, cache
     framework = dict(settings.REST_FRAMEWORK)
     framework["DEFAULT_THROTTLE_RATES"] = {"anon": "2/minute", "user": "2/minute", "token": "2/m"}
     settings.REST_FRAMEWORK = framework
-    ip = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    ip = unique_ip()
     assert api.get("/api/v1/suppliers/", REMOTE_ADDR=ip).status_code == 200
     assert api.get("/api/v1/suppliers/", REMOTE_ADDR=ip).status_code == 200  # from the cache
     response = api.get("/api/v1/suppliers/", REMOTE_ADDR=ip)

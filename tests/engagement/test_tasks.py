@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from celery.signals import task_postrun
 from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
@@ -20,14 +18,7 @@ from engagement.models import EngagementRequest, Notification
 from suppliers.models import Capability, Region
 from tests import factories
 from tests.engagement.factories import EngagementRequestFactory
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout}s")
-        time.sleep(0.05)
+from tests.helpers import wait_until
 
 
 @pytest.mark.django_db
@@ -54,7 +45,7 @@ def test_beat_schedule_has_the_engagement_tasks():
 @pytest.mark.broker
 @pytest.mark.django_db(transaction=True)
 def test_broker_outage_each_matching_supplier_is_emailed_exactly_once(
-    settings, private_broker, celery_worker_for, caplog
+    settings, private_broker, celery_worker_for, finished_tasks, caplog
 ):
     """Stop the broker, publish, restart, run the sweep and the worker: one email each."""
     settings.CELERY_BROKER_URL = private_broker.url
@@ -71,44 +62,31 @@ def test_broker_outage_each_matching_supplier_is_emailed_exactly_once(
     outsider = factories.MembershipFactory().user  # a supplier with no capabilities
     draft = EngagementRequestFactory(author=author, capabilities=[capability], regions=[london])
 
-    finished: list[tuple[str, object]] = []
+    private_broker.stop()
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="engagement.services"):
+        services.engagement_request_publish(actor=author, engagement_request=draft)
+    assert time.monotonic() - started < 20  # publishing did not hang on the broker
+    assert "broker unavailable" in caplog.text
+    assert Notification.objects.filter(status="pending").count() == 3
+    assert mail.outbox == []
 
-    def record(sender=None, retval=None, **kwargs) -> None:
-        finished.append((sender.name, retval))
-
-    task_postrun.connect(record, weak=False)
-    try:
-        private_broker.stop()
-        started = time.monotonic()
-        with caplog.at_level(logging.WARNING, logger="engagement.services"):
-            services.engagement_request_publish(actor=author, engagement_request=draft)
-        assert time.monotonic() - started < 20  # publishing did not hang on the broker
-        assert "broker unavailable" in caplog.text
-        assert Notification.objects.filter(status="pending").count() == 3
-        assert mail.outbox == []
-
-        private_broker.start()
-        with celery_worker_for(private_broker.url):
-            tasks.send_pending_alerts.delay()
-            # The sweep queues the outbox emails; their send_email tasks follow on commit.
-            wait_until(lambda: len(mail.outbox) == len(people))
-            # Everything again: the sweeps and a late per-request task change nothing.
-            tasks.send_pending_alerts.delay()
-            tasks.send_request_alerts.delay(draft.pk)
-            send_pending_emails.delay()
-            wait_until(
-                lambda: (
-                    Counter(name for name, _ in finished)[send_pending_emails.name] == 1
-                    and Counter(name for name, _ in finished)[tasks.send_request_alerts.name] == 1
-                )
-            )
-    finally:
-        task_postrun.disconnect(record)
+    private_broker.start()
+    with celery_worker_for(private_broker.url):
+        tasks.send_pending_alerts.delay()
+        # The sweep queues the outbox emails; their send_email tasks follow on commit.
+        wait_until(lambda: len(mail.outbox) == len(people))
+        # Everything again: the sweeps and a late per-request task change nothing.
+        tasks.send_pending_alerts.delay()
+        tasks.send_request_alerts.delay(draft.pk)
+        send_pending_emails.delay()
+        finished_tasks.wait_for(send_pending_emails.name)
+        finished_tasks.wait_for(tasks.send_request_alerts.name)
 
     recipients = Counter(to for message in mail.outbox for to in message.to)
     assert recipients == Counter(person.email for person in people)
     assert outsider.email not in recipients
     assert all(message.subject.endswith(draft.title) for message in mail.outbox)
     assert set(Notification.objects.values_list("status", flat=True)) == {"queued"}
-    assert (tasks.send_pending_alerts.name, 3) in finished
-    assert (tasks.send_request_alerts.name, 0) in finished
+    assert (tasks.send_pending_alerts.name, 3) in finished_tasks
+    assert (tasks.send_request_alerts.name, 0) in finished_tasks

@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 import pytest
-from celery.signals import task_postrun
 from django.core import mail
 from django.db import transaction
 
 from accounts import services
 from accounts.models import OutboundEmail
 from accounts.tasks import send_email, send_pending_emails
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout}s")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def finished_tasks():
-    """Names and return values of the tasks the worker has finished, in order."""
-    finished: list[tuple[str, object]] = []
-
-    def record(sender=None, retval=None, **kwargs) -> None:
-        finished.append((sender.name, retval))
-
-    task_postrun.connect(record, weak=False)
-    yield finished
-    task_postrun.disconnect(record)
 
 
 def status_of(email: OutboundEmail) -> str:
