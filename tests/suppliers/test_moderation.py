@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
@@ -15,6 +13,7 @@ from core.errors import DomainError
 from suppliers import services
 from suppliers.models import ModerationDecision, Region, Supplier, SupplierRevision
 from tests import factories
+from tests.helpers import wait_until
 
 CAST = ["owner", "member", "other_owner", "civil_servant", "anonymous", "moderator"]
 ALLOWED = {"moderator"}
@@ -182,18 +181,9 @@ def test_rejecting_a_revision_keeps_the_live_profile(supplier, owner, moderator)
 # --- The broker is down when the decision is made ------------------------------------------
 
 
-def wait_until(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_rejection_during_a_broker_outage_emails_the_owners_exactly_once(
-    settings, private_broker, celery_worker_for
+    settings, private_broker, celery_worker_for, finished_tasks
 ):
     settings.CELERY_BROKER_URL = private_broker.url
     supplier = factories.SupplierFactory(status=Supplier.Status.PENDING_REVIEW)
@@ -213,8 +203,9 @@ def test_rejection_during_a_broker_outage_emails_the_owners_exactly_once(
             lambda: OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() == 2
         )
         send_pending_emails.delay()  # a second sweep sends nothing again
-        time.sleep(1)
+        finished_tasks.wait_for(send_pending_emails.name, times=2)
 
+    assert (send_pending_emails.name, 0) in finished_tasks  # the second sweep found nothing
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in owners)
     assert all("Duplicate entry" in m.body for m in mail.outbox)
     assert Region.objects.exists()  # reference data survived the transactional test
