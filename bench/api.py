@@ -1,4 +1,4 @@
-"""The API benchmark (issue 5): requests per second of /api/v1/suppliers/ under gunicorn.
+"""The API benchmark: requests per second of /api/v1/suppliers/ under gunicorn.
 
 ``run(args)`` serves the bench database with gunicorn (2 workers × 2 threads, gthread,
 keep-alive) on a free loopback port and measures, in the same run:
@@ -16,7 +16,7 @@ every request runs the search, the page query and the serializer ("…, no cache
 
 The load comes from ``wrk`` (Debian's package; ``make bench`` installs it when it can) with
 one client thread, so the client takes as little as possible of the machine's two cores:
-the issue measures the server. Without ``wrk`` (or with ``TECHMAP_BENCH_CLIENT=python``) a
+the benchmark measures the server. Without ``wrk`` (or with ``TECHMAP_BENCH_CLIENT=python``) a
 small asyncio HTTP/1.1 load generator written here is used instead; it is much heavier on
 the CPU, so its figures are lower. The results say which client ran. Each figure is the
 median of ``TECHMAP_BENCH_ROUNDS`` measurements (3; 1 with ``--quick``), the API and the raw
@@ -26,7 +26,7 @@ The raw views exist only inside this benchmark: gunicorn loads ``bench.api:appli
 which serves the project's own URLs plus ``/bench/raw/…`` from a URLconf built here; the
 production URLconf never has them.
 
-Targets (issue 5): the list at ≥ 0.30 of the raw-SQL view and more than 700 requests/s.
+Targets: the list at ≥ 0.30 of the raw-SQL view and more than 700 requests/s.
 """
 
 from __future__ import annotations

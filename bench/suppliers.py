@@ -1,4 +1,4 @@
-"""The supplier search benchmark (issue 3).
+"""The supplier search benchmark.
 
 1. Fills the bench database with ``args.suppliers`` generated suppliers (100,000; 10,000
    with ``--quick``) through the real CSV import (``suppliers.importer``, timed: the
@@ -10,7 +10,7 @@
    and the whole page through Django's test client (middleware, view, template), taken
    in turn so both see the same machine, and counts the queries of one page request.
 
-Targets (issue 3), for the five chosen searches: p95 ≤ 100 ms up to 2,000 matches,
+Targets, for the five chosen searches: p95 ≤ 100 ms up to 2,000 matches,
 ≤ 300 ms at 10,000, and the page within 1.5× the selector (p50). The page with no search,
 cached and not, and a misspelling are timed for the record.
 """
@@ -267,7 +267,7 @@ def run(args) -> dict[str, Any]:
             r["queries_per_request"],
         ]
         if label not in chosen:
-            # The issue's targets are for searches matching about 50, 2,000 and 10,000
+            # The targets are for searches matching about 50, 2,000 and 10,000
             # suppliers; the rest (every supplier, a misspelling matching 17,000, the
             # cached landing page) are timed for the record.
             rows.append([*row, "record", ""])

@@ -27,7 +27,7 @@ SEED = 20260101
 MAX_EXAMPLES = 5
 
 GROUPS = {
-    # issue 5: the registry (owner: the API engineer)
+    # The registry: suppliers, their reference data and "my" suppliers.
     "registry": r"^/api/v1/(suppliers|capabilities|regions|certifications|frameworks|my)/",
     "engagement": r"^/api/v1/engagement-requests/",
     "reporting": r"^/api/v1/(contracts|reports|comparisons)/",

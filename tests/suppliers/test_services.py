@@ -308,7 +308,7 @@ def test_moderator_creates_supplier(moderator):
 
 @pytest.mark.parametrize("who", CAST)
 def test_only_moderators_update_suppliers_directly(request, supplier, who):
-    # Owners and members will edit through a pending revision (issue 4).
+    # Owners and members edit through a pending revision (supplier_profile_update).
     with pytest.raises(PermissionDenied):
         services.supplier_update(
             actor=request.getfixturevalue(who), supplier=supplier, name="Hijacked"
