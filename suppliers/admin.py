@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models
+from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import model_to_dict
@@ -40,9 +40,9 @@ from suppliers.models import (
     SupplierInvitation,
     SupplierMembership,
     SupplierRevision,
-    website_domain_expression,
 )
-from suppliers.registration_views import FIELD_LABELS, revision_rows
+from suppliers.selectors.duplicates import possible_duplicates
+from suppliers.selectors.revisions import new_profile_rows, revision_rows
 
 
 def _reason(prefix: str, form) -> str:
@@ -360,63 +360,6 @@ class ShortlistEntryAdmin(ReadOnlyPermissions, admin.ModelAdmin):
 # checks the moderator, writes a ModerationDecision and emails the people after
 # commit). Decisions that need a reason go through an intermediate form page.
 
-# Names at least this similar (pg_trgm similarity of UPPER(name)) are flagged.
-DUPLICATE_NAME_SIMILARITY = 0.5
-
-
-def possible_duplicates(supplier_ids: list[int]) -> dict[int, list[dict]]:
-    """For each supplier, the others with a similar name or the same website domain.
-
-    One query for a whole page: the name test uses the trigram index on UPPER(name)
-    (``%`` with ``pg_trgm.similarity_threshold``) and the domain test the expression
-    index ``supplier_website_domain_idx``.
-    """
-    if not supplier_ids:
-        return {}
-    table = Supplier._meta.db_table
-    compiler = Supplier.objects.all().query.get_compiler(connection=connection)
-    domain_sql, domain_params = (
-        website_domain_expression()
-        .resolve_expression(Supplier.objects.all().query)
-        .as_sql(compiler, connection)
-    )
-    # The expression names the table; alias it for each side of the self-join.
-    quoted = connection.ops.quote_name(table)
-    domain_a = domain_sql.replace(f"{quoted}.", "a.")
-    domain_b = domain_sql.replace(f"{quoted}.", "b.")
-    sql = f"""
-        SELECT a.id, b.id, b.name, b.slug, b.status,
-               similarity(UPPER(a.name), UPPER(b.name)) AS name_similarity,
-               ({domain_a}) <> '' AND ({domain_a}) = ({domain_b}) AS same_domain,
-               ({domain_b}) AS domain
-        FROM {table} a
-        JOIN {table} b ON b.id <> a.id AND (
-            UPPER(a.name) %% UPPER(b.name) OR (({domain_a}) <> '' AND ({domain_a}) = ({domain_b}))
-        )
-        WHERE a.id = ANY(%s)
-        ORDER BY a.id, name_similarity DESC, b.id
-    """
-    params = [*domain_params, *domain_params, *domain_params, *domain_params]
-    params += [*domain_params, *domain_params, *domain_params, supplier_ids]
-    found: dict[int, list[dict]] = {pk: [] for pk in supplier_ids}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
-            [str(DUPLICATE_NAME_SIMILARITY)],
-        )
-        cursor.execute(sql, params)
-        for a_id, b_id, name, slug, status, sim, same_domain, domain in cursor.fetchall():
-            reasons = []
-            if sim is not None and sim >= DUPLICATE_NAME_SIMILARITY:
-                reasons.append(f"similar name ({sim:.0%})")
-            if same_domain:
-                reasons.append(f"same website domain ({domain})")
-            if reasons:
-                found[a_id].append(
-                    {"pk": b_id, "name": name, "slug": slug, "status": status, "why": reasons}
-                )
-    return found
-
 
 def _duplicates_html(duplicates: list[dict]) -> str:
     from django.utils.html import format_html_join
@@ -633,18 +576,7 @@ class ModerationQueueAdmin(ModeratorPermissions, admin.ModelAdmin):
                     return redirect("admin:suppliers_supplierforreview_changelist")
             except DomainError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
-        if revision is not None:
-            rows = revision_rows(revision)
-        else:
-            values = services._serialise(
-                supplier, (*services.PROFILE_FIELDS, *services.SUPPLIER_M2M_FIELDS, "case_studies")
-            )
-            from suppliers.registration_views import _display
-
-            rows = [
-                {"label": FIELD_LABELS.get(k, k), "live": "(new)", "proposed": _display(k, v)}
-                for k, v in values.items()
-            ]
+        rows = revision_rows(revision) if revision is not None else new_profile_rows(supplier)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Review {supplier.name}",

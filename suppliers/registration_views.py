@@ -32,6 +32,12 @@ from suppliers.models import (
     SupplierMembership,
     SupplierRevision,
 )
+from suppliers.selectors.revisions import (
+    FIELD_LABELS,
+    display_value,
+    effective_values,
+    revision_rows,
+)
 
 
 def _editable_supplier(request: HttpRequest, slug: str) -> Supplier:
@@ -70,51 +76,6 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         "is_live": supplier.status in permissions.LIVE_STATUSES,
     }
     return render(request, "suppliers/manage/manage.html", context)
-
-
-FIELD_LABELS = {
-    "name": "Name",
-    "companies_house_number": "Companies House number",
-    "website": "Website",
-    "summary": "Summary",
-    "description": "Description",
-    "size": "Size",
-    "employees": "Employees",
-    "year_founded": "Year founded",
-    "hq_region": "Head-office region",
-    "regions": "Regions served",
-    "capabilities": "Capabilities",
-    "certifications": "Certifications",
-    "frameworks": "Frameworks",
-    "contact_name": "Contact name",
-    "contact_email": "Contact email",
-    "contact_phone": "Contact phone",
-    "case_studies": "Case studies",
-}
-
-
-def _display(key: str, value) -> str:
-    if value in (None, "", []):
-        return "Not given"
-    if key == "case_studies":
-        return "; ".join(item.get("title", "") for item in value) or "None"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def revision_rows(revision: SupplierRevision) -> list[dict]:
-    """Field by field: label, live value (now), proposed value — for people and moderators."""
-    live = services._serialise(revision.supplier, revision.proposed)
-    return [
-        {
-            "key": key,
-            "label": FIELD_LABELS.get(key, key),
-            "live": _display(key, live.get(key)),
-            "proposed": _display(key, value),
-        }
-        for key, value in revision.proposed.items()
-    ]
 
 
 @login_required
@@ -273,20 +234,6 @@ def _require_registrant(request: HttpRequest) -> None:
             "Registering an organisation needs a supplier account (not a civil servant's "
             "or moderator's)."
         )
-
-
-def effective_values(supplier: Supplier) -> tuple[dict, SupplierRevision | None]:
-    """The profile as its people are editing it: live values with any pending edit on top."""
-    keys = (*services.PROFILE_FIELDS, *services.SUPPLIER_M2M_FIELDS, "case_studies")
-    values = services._serialise(supplier, keys)
-    revision = None
-    if supplier.status in permissions.LIVE_STATUSES:
-        revision = SupplierRevision.objects.filter(
-            supplier=supplier, status=SupplierRevision.Status.PENDING
-        ).first()
-        if revision:
-            values.update(revision.proposed)
-    return values, revision
 
 
 def _saved_steps(request: HttpRequest, supplier: Supplier) -> set[str]:
@@ -574,7 +521,7 @@ def register_check(request: HttpRequest, slug: str) -> HttpResponse:
                 {
                     "field": field,
                     "label": FIELD_LABELS[field],
-                    "value": _display(field, values.get(field)),
+                    "value": display_value(field, values.get(field)),
                     "url": reverse("suppliers:register_step", args=[supplier.slug, step])
                     + "?next=check",
                     "error": " ".join(errors.get(field, [])),

@@ -1,0 +1,111 @@
+"""Reference data: regions, the capability taxonomy, certifications and frameworks, read
+in one statement and cached until the register changes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db import connection
+
+from suppliers.models import (
+    Capability,
+    CapabilityGroup,
+    Certification,
+    Framework,
+    Region,
+)
+
+# --- Reference data ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """One region, capability group, capability, certification or framework."""
+
+    id: int
+    code: str  # the value used in URLs: the region's slug, the others' code
+    name: str
+    position: int = 0
+    group_id: int | None = None
+    itl_code: str = ""  # regions only (TLC …), also accepted in URLs
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """The taxonomy and lists that filters, facets and labels need, loaded in one query."""
+
+    regions: tuple[Option, ...]
+    groups: tuple[Option, ...]
+    capabilities: tuple[Option, ...]
+    certifications: tuple[Option, ...]
+    frameworks: tuple[Option, ...]
+
+    @cached_property
+    def by_id(self) -> dict[str, dict[int, Option]]:
+        return {
+            kind: {option.id: option for option in getattr(self, kind)}
+            for kind in ("regions", "groups", "capabilities", "certifications", "frameworks")
+        }
+
+    @cached_property
+    def capability_position(self) -> dict[int, int]:
+        """Capability id → its place in the taxonomy's order (group, then position)."""
+        return {option.id: i for i, option in enumerate(self.capabilities)}
+
+    @cached_property
+    def capabilities_by_group(self) -> dict[int, list[Option]]:
+        grouped: dict[int, list[Option]] = defaultdict(list)
+        for capability in self.capabilities:
+            grouped[capability.group_id].append(capability)
+        return grouped
+
+    def lookup(self, kind: str) -> dict[str, int]:
+        """Accepted URL values (lower case) → id: codes, and for regions the ITL code too."""
+        table = {option.code.lower(): option.id for option in getattr(self, kind)}
+        if kind == "regions":
+            table.update({option.itl_code.lower(): option.id for option in self.regions})
+        return table
+
+
+_REFERENCE_SQL = f"""
+    SELECT 'regions', id, slug, name, position, NULL::bigint, code FROM {Region._meta.db_table}
+    UNION ALL
+    SELECT 'groups', id, code, name, position, NULL, '' FROM {CapabilityGroup._meta.db_table}
+    UNION ALL
+    SELECT 'capabilities', id, code, name, position, group_id, '' FROM {Capability._meta.db_table}
+    UNION ALL
+    SELECT 'certifications', id, code, name, 0, NULL, '' FROM {Certification._meta.db_table}
+    UNION ALL
+    SELECT 'frameworks', id, code, name, 0, NULL, '' FROM {Framework._meta.db_table}
+"""
+
+
+def reference_data() -> ReferenceData:
+    """Regions, the capability taxonomy, certifications and frameworks, in one query."""
+    rows: dict[str, list[Option]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(_REFERENCE_SQL)
+        for kind, pk, code, name, position, group_id, itl_code in cursor.fetchall():
+            rows[kind].append(Option(pk, code, name, position, group_id, itl_code))
+    groups = sorted(rows["groups"], key=lambda o: (o.position, o.name))
+    group_rank = {group.id: index for index, group in enumerate(groups)}
+    return ReferenceData(
+        regions=tuple(sorted(rows["regions"], key=lambda o: (o.position, o.name))),
+        groups=tuple(groups),
+        capabilities=tuple(
+            sorted(
+                rows["capabilities"],
+                key=lambda o: (group_rank.get(o.group_id, 0), o.position, o.name),
+            )
+        ),
+        certifications=tuple(sorted(rows["certifications"], key=lambda o: o.name)),
+        frameworks=tuple(sorted(rows["frameworks"], key=lambda o: o.name)),
+    )
+
+
+# --- The query text ------------------------------------------------------------------

@@ -1,0 +1,972 @@
+"""Registry reads: the supplier search and its facets, profiles, comparisons, the market map.
+
+One search serves ``/suppliers/``, its CSV export and ``/api/v1/suppliers/``:
+:class:`suppliers.filters.SupplierFilterSet` turns a query string into
+:class:`SearchParams`, and :class:`SupplierSearch` answers it. Nothing here writes.
+
+How the search works (the README's "Search" section says the same for people)
+-----------------------------------------------------------------------------
+
+- **Text.** ``q`` is read with PostgreSQL's ``websearch_to_tsquery`` ("quoted phrases",
+  ``-word``, ``or``) in the ``english`` configuration, OR-ed with the same query in the
+  ``simple`` configuration (names are also indexed unstemmed, so "The IT Works" is
+  found) unless the query excludes words. It is matched against the stored, weighted
+  ``Supplier.search_vector`` through its GIN index; nothing is parsed per row.
+- **Typos.** When fewer than :data:`FUZZY_BELOW` suppliers match the words exactly (under
+  the chosen filters), suppliers whose *name* is similar to the words (trigram
+  ``word_similarity`` through the trigram GIN index on ``UPPER(name)``) or that offer a
+  *capability* whose name, or whose group's name, is similar ("cyber secuirty",
+  "machin learning") are added. Similar capabilities are turned into a full-text
+  query on their names, so both halves stay on GIN indexes (a BitmapOr). These rows
+  always rank below every exact match, and say why they matched.
+- **Relevance.** ``ts_rank`` over the stored column (``SearchRank(F("search_vector"))``),
+  computed for the matching rows only, which are ordered and cut to the page with
+  LIMIT/OFFSET; headlines (``ts_headline``) and "why it matched" are then built in a
+  second statement for the page's 20 rows alone.
+- **Fair ties.** Suppliers with equal relevance are ordered by
+  ``md5(id || ':' || today's date)``: a different, unpredictable order every day that
+  is stable within the day (so pages do not shuffle), and that no supplier can game
+  by its name. The primary key is the last tie-breaker.
+- **Filters** (capability, region served, SME, certification, framework) are OR within
+  one filter and AND between filters. **Facets** count the matching suppliers per
+  option with one grouped query each, ignoring the facet's own filter (standard
+  faceting), so the counts show what ticking one more box would give. The total, the
+  facets and the page's ids come from one statement that reads the matches once
+  (:meth:`SupplierSearch._scan`); a search without words is cached for a minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+    TrigramWordSimilarity,
+)
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.fields import TextField
+from django.db.models.functions import MD5, Cast, Concat, Least, Upper
+from django.utils import timezone
+from django.utils.html import escape
+
+from suppliers.models import (
+    Capability,
+    CaseStudy,
+    Supplier,
+)
+from suppliers.selectors.reference import Option, ReferenceData, reference_data
+
+SEARCH_CONFIG = "english"
+# Names are also in the vector unstemmed (suppliers.services.SEARCH_NAME_SIMPLE_CONFIG).
+NAME_CONFIG = "simple"
+PAGE_SIZE = 20
+MAX_QUERY_LENGTH = 200
+# Typo tolerance joins in when fewer suppliers than this match the words exactly.
+FUZZY_BELOW = 10
+# pg_trgm word_similarity for a capability or group name to count as "similar". Names use
+# the server's pg_trgm.word_similarity_threshold (0.6 by default) through the % operator.
+FUZZY_CAPABILITY_SIMILARITY = 0.6
+# Highlight markers that cannot occur in text we render (Unicode private use area):
+# ts_headline wraps matches in them, then the view escapes the text and swaps them
+# for <mark> elements, so supplier text is never trusted as HTML.
+MARK_START = "\ue000"
+MARK_STOP = "\ue001"
+
+ORDERING_RELEVANCE = "relevance"
+ORDERING_NAME = "name"
+ORDERING_UPDATED = "updated"
+ORDERINGS = {
+    ORDERING_RELEVANCE: "Relevance",
+    ORDERING_NAME: "Name (A to Z)",
+    ORDERING_UPDATED: "Recently updated",
+}
+
+SupplierRegion = Supplier.regions.through
+SupplierCapability = Supplier.capabilities.through
+SupplierCertification = Supplier.certifications.through
+SupplierFramework = Supplier.frameworks.through
+
+
+# A websearch query: "quoted phrases", -excluded words or phrases, the word "or".
+_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD_RE = re.compile(r"[\w'’&.+#-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class QueryText:
+    """What the search box said, split the way ``websearch_to_tsquery`` reads it."""
+
+    raw: str
+    positive_words: tuple[str, ...]
+    negative_terms: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> QueryText:
+        positive: list[str] = []
+        negative: list[str] = []
+        for match in _TOKEN_RE.finditer(text):
+            minus, phrase, bare = match.groups()
+            if phrase is not None:
+                words = _WORD_RE.findall(phrase)
+                (negative.append(" ".join(words)) if minus and words else positive.extend(words))
+                continue
+            if bare.lower() == "or":
+                continue
+            if bare.startswith("-") and len(bare) > 1:
+                words = _WORD_RE.findall(bare[1:])
+                if words:
+                    negative.append(" ".join(words))
+                continue
+            positive.extend(w.strip("-.'’") for w in _WORD_RE.findall(bare) if w.strip("-.'’"))
+        return cls(text, tuple(positive), tuple(negative))
+
+    @property
+    def fuzzy_text(self) -> str:
+        """The words to compare by trigram similarity (operators removed)."""
+        return " ".join(self.positive_words)
+
+    @property
+    def any_word_text(self) -> str:
+        """A websearch query matching any one of the wanted words (for highlights and 'why')."""
+        return " or ".join(self.positive_words)
+
+
+# --- Parameters ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A validated search. Ids, never codes: :class:`suppliers.filters.SupplierFilterSet`
+    maps the URL's codes and slugs to ids and explains what it had to ignore."""
+
+    q: str = ""
+    capabilities: tuple[int, ...] = ()
+    regions: tuple[int, ...] = ()
+    certifications: tuple[int, ...] = ()
+    frameworks: tuple[int, ...] = ()
+    sme: bool | None = None
+    ordering: str = ""  # one of ORDERINGS, or "" for the default
+    day: dt.date | None = None  # the tie-break's date; today (Europe/London) when None
+
+    @property
+    def effective_ordering(self) -> str:
+        if self.ordering in ORDERINGS:
+            return self.ordering
+        return ORDERING_RELEVANCE if self.q else ORDERING_NAME
+
+
+FACETS = ("capability", "region", "sme", "certification", "framework")
+
+
+# --- Results -------------------------------------------------------------------------
+
+
+@dataclass
+class SearchResult:
+    """One row of a results page, with what the page shows about why it matched."""
+
+    supplier: Supplier
+    rank: float | None
+    summary_html: str  # escaped, with <mark> around matched words
+    name_matched: bool
+    regions: list[Option]
+    matched_capabilities: list[Option]
+    description_snippet_html: str  # escaped fragment with <mark>s, "" when none matched
+    matched_case_studies: list[str]
+    similar_name: bool = False
+    similar_capabilities: list[Option] = field(default_factory=list)
+
+    @cached_property
+    def why(self) -> list[str]:
+        """Plain-language reasons (the template shows matched capabilities on their own)."""
+        reasons = []
+        if self.name_matched:
+            reasons.append("name")
+        if "<mark>" in self.summary_html:
+            reasons.append("summary")
+        if self.description_snippet_html:
+            reasons.append("description")
+        if self.matched_case_studies:
+            reasons.append("case studies")
+        return reasons
+
+    @property
+    def explained(self) -> bool:
+        """Whether the page can say why it matched (else: "its profile uses words like yours")."""
+        return bool(
+            self.why
+            or self.matched_capabilities
+            or self.similar_name
+            or self.similar_capabilities
+            or self.matched_case_studies
+        )
+
+
+@dataclass
+class SearchPage:
+    results: list[SearchResult]
+    number: int
+    page_size: int
+    count: int
+    requested: int  # the page asked for, before it was brought into range
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+    @property
+    def start_index(self) -> int:
+        return 0 if not self.count else (self.number - 1) * self.page_size + 1
+
+    @property
+    def end_index(self) -> int:
+        return min(self.count, self.number * self.page_size)
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.requested != self.number
+
+
+@dataclass
+class FacetOption:
+    option: Option
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facets:
+    """Counts per option of each filter, each honouring the other active filters."""
+
+    capability_groups: list[tuple[Option, list[FacetOption]]]
+    regions: list[FacetOption]
+    certifications: list[FacetOption]
+    frameworks: list[FacetOption]
+    sme: int  # matching SMEs
+    not_sme: int  # matching large suppliers
+    sme_selected: bool | None
+
+
+@dataclass(frozen=True)
+class Fuzzy:
+    """How the search widened for typos (``active`` False when it did not)."""
+
+    active: bool
+    name_text: str = ""
+    capability_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class _Stats:
+    total: int = 0
+    capability: dict[int, int] = field(default_factory=dict)
+    region: dict[int, int] = field(default_factory=dict)
+    certification: dict[int, int] = field(default_factory=dict)
+    framework: dict[int, int] = field(default_factory=dict)
+    sme: int = 0
+    not_sme: int = 0
+
+
+@dataclass
+class _Scan:
+    stats: _Stats
+    page: list[tuple[int, int, float | None]] = field(default_factory=list)  # position, pk, rank
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def search_cache_seconds() -> int:
+    """How long a search without words is cached (settings.SUPPLIER_SEARCH_CACHE_SECONDS)."""
+    return settings.SUPPLIER_SEARCH_CACHE_SECONDS
+
+
+# A page number above this is treated as this (then brought into range).
+MAX_PAGE = 1_000_000
+
+# (parameter, SearchParams attribute, the supplier's id array: Supplier.capability_ids …)
+FILTERS = (
+    ("capability", "capabilities", "capability_ids"),
+    ("region", "regions", "region_ids"),
+    ("certification", "certifications", "certification_ids"),
+    ("framework", "frameworks", "framework_ids"),
+)
+
+
+# --- The search ----------------------------------------------------------------------
+
+
+class _ToTsvector(Func):
+    """``to_tsvector(config, text)`` on a non-null column: for the few page rows only."""
+
+    function = "to_tsvector"
+    template = "%(function)s(%(config)s::regconfig, %(expressions)s)"
+    output_field = TextField()
+
+    def __init__(self, expression, config: str = SEARCH_CONFIG):
+        super().__init__(expression)
+        self.extra["config"] = f"'{config}'"
+
+
+class _WeightFilter(Func):
+    """``ts_filter(vector, '{a}')``: the lexemes of one weight of the stored vector."""
+
+    function = "ts_filter"
+    template = "%(function)s(%(expressions)s, '{%(weight)s}'::\"char\"[])"
+    output_field = SearchVectorField()
+
+    def __init__(self, expression, weight: str):
+        if weight not in "abcd" or len(weight) != 1:
+            raise ValueError(weight)
+        super().__init__(expression)
+        self.extra["weight"] = weight
+
+
+class _Matches(Func):
+    """``tsvector @@ tsquery`` as a boolean expression."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class SupplierSearch:
+    """One search over published suppliers. Build it from :class:`SearchParams`.
+
+    Queries, whatever the page size: :meth:`page`, :meth:`count` and :meth:`facets`
+    share one statement (the "scan": total, facets and the page's ids; a second scan
+    when typo tolerance joins in), and :meth:`page` adds one for the page's rows.
+    :meth:`queryset` (the API, the CSV) runs nothing until evaluated, plus one COUNT to
+    decide on typo tolerance when no scan ran. With a ``q``, one small query over the
+    capability taxonomy joins in. ``base`` narrows the suppliers searched (the API may
+    pass its own queryset); only published suppliers are ever returned.
+    """
+
+    def __init__(
+        self,
+        params: SearchParams,
+        *,
+        refdata: ReferenceData | None = None,
+        base: QuerySet[Supplier] | None = None,
+    ) -> None:
+        self.params = params
+        self.refdata = refdata or reference_data()
+        self.base = base if base is not None else Supplier.objects.all()
+        self.day = params.day or timezone.localdate()
+        self.text = QueryText.parse(params.q) if params.q else None
+        self._scans: dict[tuple[int, int], _Scan] = {}
+        self._cacheable = base is None  # a caller's own queryset may narrow the search
+        self._fuzzy_active: bool | None = None
+
+    # -- text queries
+
+    @cached_property
+    def _word_query(self) -> SearchQuery | None:
+        if not self.text:
+            return None
+        query = SearchQuery(self.params.q, config=SEARCH_CONFIG, search_type="websearch")
+        if not self.text.negative_terms:
+            # The 'simple' copy of the name catches stop-word names; it cannot honour a
+            # -word (it sees only name lexemes), so it is left out when words are excluded.
+            query |= SearchQuery(self.params.q, config=NAME_CONFIG, search_type="websearch")
+        return query
+
+    @cached_property
+    def _any_word_query(self) -> SearchQuery | None:
+        if not self.text or not self.text.positive_words:
+            return None
+        return SearchQuery(self.text.any_word_text, config=SEARCH_CONFIG, search_type="websearch")
+
+    @cached_property
+    def _capability_matches(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(capabilities whose name contains a wanted word, capabilities similar to the query).
+
+        One query over the taxonomy (a few dozen rows). A group name that is similar
+        makes all of its capabilities similar ("cyber secuirty" → Cyber security).
+        """
+        if not self.text or not self.text.positive_words:
+            return (), ()
+        any_word = self._any_word_query
+        fuzzy_text = self.text.fuzzy_text
+        rows = (
+            Capability.objects.annotate(
+                word=_Matches(_ToTsvector(F("name")), any_word),
+                similarity=TrigramWordSimilarity(Value(fuzzy_text), "name"),
+                group_similarity=TrigramWordSimilarity(Value(fuzzy_text), "group__name"),
+            )
+            .values_list("pk", "word", "similarity", "group_similarity")
+            .order_by()
+        )
+        words, similar = [], []
+        for pk, word, similarity, group_similarity in rows:
+            if word:
+                words.append(pk)
+            if max(similarity, group_similarity) >= FUZZY_CAPABILITY_SIMILARITY:
+                similar.append(pk)
+        return tuple(words), tuple(similar)
+
+    @cached_property
+    def _highlight_query(self) -> SearchQuery | None:
+        """Any wanted word, or (when typo tolerance is on) a similar capability's name."""
+        query = self._any_word_query
+        if query is not None and self.fuzzy.active and self._fuzzy_capability_query is not None:
+            query = query | self._fuzzy_capability_query
+        return query
+
+    @cached_property
+    def _fuzzy_capability_query(self) -> SearchQuery | None:
+        """The similar capabilities' names as one query: all words of any one name.
+
+        Plain AND-queries rather than phrases: a phrase needs every candidate row's
+        positions rechecked, an AND-query is answered by the GIN index alone.
+        """
+        ids = self._capability_matches[1]
+        if not ids:
+            return None
+        query = None
+        for pk in ids:
+            part = SearchQuery(
+                self.refdata.by_id["capabilities"][pk].name,
+                config=SEARCH_CONFIG,
+                search_type="plain",
+            )
+            query = part if query is None else query | part
+        return query
+
+    @cached_property
+    def _negative_query(self) -> SearchQuery | None:
+        if not self.text or not self.text.negative_terms:
+            return None
+        text = " or ".join(f'"{term}"' for term in self.text.negative_terms)
+        return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+
+    # -- predicates
+
+    def _filter_q(self) -> Q:
+        """Published, and every filter other than the text."""
+        p = self.params
+        q = Q(status=Supplier.Status.PUBLISHED)
+        for _, attr, array in FILTERS:
+            ids = getattr(p, attr)
+            if ids:
+                q &= Q(**{f"{array}__overlap": list(ids)})
+        if p.sme is not None:
+            q &= Q(size__in=Supplier.SME_SIZES) if p.sme else Q(size=Supplier.Size.LARGE)
+        return q
+
+    def _exact_q(self) -> Q:
+        return Q(search_vector=self._word_query)
+
+    def _fuzzy_q(self) -> Q:
+        q = Q(upper_name__trigram_word_similar=Upper(Value(self._fuzzy_text)))
+        if self._fuzzy_capability_query is not None:
+            q |= Q(search_vector=self._fuzzy_capability_query)
+        if self._negative_query is not None:
+            q &= ~Q(search_vector=self._negative_query)
+        return q
+
+    def _text_q(self, *, fuzzy: bool) -> Q:
+        if not self.text:
+            return Q()
+        if fuzzy:
+            return self._exact_q() | self._fuzzy_q()
+        return self._exact_q()
+
+    def _matching(self) -> QuerySet[Supplier]:
+        """Published suppliers matching the text (widened for typos if need be) and filters."""
+        qs = self.base.filter(self._filter_q())
+        if self.text:
+            qs = qs.alias(upper_name=Upper("name")).filter(self._text_q(fuzzy=self.fuzzy.active))
+        return qs
+
+    # -- one pass: the total, every facet and the ids of the page
+
+    def _scan(self, *, fuzzy: bool, number: int, size: int) -> _Scan:
+        """The number of matches, the facet counts and one page's ids, in one statement.
+
+        The suppliers matching the text (not the filters) are found once, through the
+        GIN indexes, into a MATERIALIZED common table expression with their sort keys
+        (``ts_rank`` on the stored column for relevance), the row's facet id arrays
+        (``Supplier.region_ids`` …) and one true/false column per active filter. From
+        it: the total (rows passing every filter); each facet as one grouped query over
+        the rows passing every *other* filter, unnesting its id array (no link table is
+        read: measured at half the statement's time at 1,000 to 10,000 matches); and
+        the requested page, ordered and cut with LIMIT/OFFSET (brought into range
+        against the total). The supplier table is read once per search.
+        """
+        p = self.params
+        qs = self.base.filter(status=Supplier.Status.PUBLISHED)
+        if self.text:
+            qs = qs.alias(upper_name=Upper("name")).filter(self._text_q(fuzzy=fuzzy))
+        flags: dict[str, Any] = {}
+        for name, attr, array in FILTERS:
+            ids = getattr(p, attr)
+            if ids:
+                flags[f"f_{name}"] = ExpressionWrapper(
+                    Q(**{f"{array}__overlap": list(ids)}), BooleanField()
+                )
+        if p.sme is not None:
+            sme = Q(size__in=Supplier.SME_SIZES) if p.sme else Q(size=Supplier.Size.LARGE)
+            flags["f_sme"] = ExpressionWrapper(sme, BooleanField())
+        qs, order = self._annotate_order(qs.annotate(**flags), fuzzy=fuzzy)
+        keys = [key.lstrip("-") for key in order if key.lstrip("-") != "pk"]
+        if flags:
+            # Rank (the costly part: it reads each vector) only rows that can be on the
+            # page; rows kept for other facets' counts do not need a sort key.
+            passes = Q(**dict.fromkeys(flags, True))
+            for key in keys:
+                if key in qs.query.annotations:
+                    expression = qs.query.annotations[key]
+                    qs = qs.annotate(
+                        **{
+                            key: Case(
+                                When(passes, then=expression),
+                                default=None,
+                                output_field=expression.output_field,
+                            )
+                        }
+                    )
+        score = "m.rank" if "rank" in keys else "NULL::float8"
+        arrays = [array for _, _, array in FILTERS]
+        qs = qs.values("pk", "size", *arrays, *flags, *keys).order_by()
+        base_sql, base_params = qs.query.sql_with_params()
+        order_sql = ", ".join(
+            f"m.{key.lstrip('-')} {'DESC' if key.startswith('-') else 'ASC'}" for key in order
+        )
+
+        def passing(exclude: str | None = None) -> str:
+            return " AND ".join(f"m.{f}" for f in flags if f != f"f_{exclude}") or "TRUE"
+
+        parts = [f"SELECT 'total', 0::bigint, COUNT(*), NULL::float8 FROM m WHERE {passing()}"]
+        for name, _, array in FILTERS:
+            parts.append(
+                f"SELECT '{name}', x.id, COUNT(*), NULL FROM m, unnest(m.{array}) AS x(id) "
+                f"WHERE {passing(name)} GROUP BY x.id"
+            )
+        # SMEs and large suppliers (a size left blank, possible only in a draft, is neither).
+        parts.append(
+            "SELECT 'sme', CASE WHEN m.size = ANY(%(sme)s) THEN 1 ELSE 0 END, COUNT(*), NULL "
+            f"FROM m WHERE {passing('sme')} AND (m.size = ANY(%(sme)s) OR m.size = %(large)s) "
+            "GROUP BY 2"
+        )
+        # The page: its position in the whole order travels in the third column.
+        parts.append(
+            f"SELECT 'page', m.pk, (ROW_NUMBER() OVER ())::bigint, {score} FROM ("
+            f"SELECT * FROM m WHERE {passing()} ORDER BY {order_sql} LIMIT %(size)s "
+            "OFFSET (SELECT (GREATEST(LEAST(%(number)s, CEIL(COUNT(*) / %(size)s::numeric)), 1)"
+            f" - 1) * %(size)s FROM m WHERE {passing()})) m"
+        )
+        # Django's SQL uses %s placeholders; name them so the pieces above can use names.
+        counter = itertools.count()
+        base_sql = _PLACEHOLDER.sub(
+            lambda match: match.group(0) if match.group(0) == "%%" else f"%(p{next(counter)})s",
+            base_sql,
+        )
+        named = {f"p{i}": value for i, value in enumerate(base_params)}
+        sql = f"WITH m AS MATERIALIZED ({base_sql}) " + " UNION ALL ".join(parts)
+        params = {
+            **named,
+            "sme": list(Supplier.SME_SIZES),
+            "large": Supplier.Size.LARGE.value,
+            "size": size,
+            "number": number,
+        }
+        scan = _Scan(stats=_Stats())
+        stats = scan.stats
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for kind, key, n, rank in cursor.fetchall():
+                if kind == "page":
+                    scan.page.append((n, key, rank))
+                elif kind == "total":
+                    stats.total = n
+                elif kind == "sme":
+                    stats.sme, stats.not_sme = (n, stats.not_sme) if key else (stats.sme, n)
+                else:
+                    getattr(stats, kind)[key] = n
+        scan.page.sort()
+        return scan
+
+    def _scan_for(self, number: int = 1, size: int = PAGE_SIZE) -> _Scan:
+        """The scan for this page, deciding on typo tolerance on the way (memoised)."""
+        key = (number, size)
+        if key not in self._scans and (cached := self._cached_scan(number, size)) is not None:
+            self._scans[key] = cached
+            self._fuzzy_active = False
+        if key not in self._scans:
+            if self._fuzzy_active is None:
+                scan = self._scan(fuzzy=False, number=number, size=size)
+                self._fuzzy_active = self._needs_fuzzy(scan.stats.total)
+                if self._fuzzy_active:
+                    scan = self._scan(fuzzy=True, number=number, size=size)
+            else:
+                scan = self._scan(fuzzy=self._fuzzy_active, number=number, size=size)
+            self._scans[key] = scan
+            self._store_scan(number, size, scan)
+        return self._scans[key]
+
+    # A search without words reads every published supplier (the landing page, and
+    # browsing by filters), so its counts and page are kept for a minute.
+
+    def _scan_cache_key(self, number: int, size: int) -> str | None:
+        if self.text or not self._cacheable or not search_cache_seconds():
+            return None
+        p = self.params
+        parts = (
+            p.capabilities,
+            p.regions,
+            p.certifications,
+            p.frameworks,
+            p.sme,
+            p.effective_ordering,
+            self.day.isoformat(),
+            number,
+            size,
+        )
+        return "suppliers:search:v1:" + hashlib.md5(repr(parts).encode()).hexdigest()
+
+    def _cached_scan(self, number: int, size: int) -> _Scan | None:
+        key = self._scan_cache_key(number, size)
+        if key is None:
+            return None
+        try:
+            return cache.get(key)
+        except Exception:  # noqa: BLE001 - a cache outage must not break the search
+            return None
+
+    def _store_scan(self, number: int, size: int, scan: _Scan) -> None:
+        key = self._scan_cache_key(number, size)
+        if key is None:
+            return
+        try:
+            cache.set(key, scan, search_cache_seconds())
+        except Exception:  # noqa: BLE001 - a cache outage must not break the search
+            return
+
+    def _latest_scan(self) -> _Scan:
+        return next(reversed(self._scans.values())) if self._scans else self._scan_for()
+
+    def _needs_fuzzy(self, exact_total: int) -> bool:
+        return bool(self.text and self.text.positive_words and exact_total < FUZZY_BELOW)
+
+    @cached_property
+    def _fuzzy_text(self) -> str:
+        return self.text.fuzzy_text[:MAX_QUERY_LENGTH] if self.text else ""
+
+    @property
+    def fuzzy(self) -> Fuzzy:
+        """Whether typo tolerance joined in: when fewer than FUZZY_BELOW suppliers match the
+        words exactly under the filters (known from the first scan)."""
+        if self._fuzzy_active is None:
+            # Decided by a plain count when no scan has run (queryset() for the API/CSV).
+            wanted = bool(self.text and self.text.positive_words)
+            self._fuzzy_active = wanted and self._needs_fuzzy(self.exact_count())
+        if not self._fuzzy_active:
+            return Fuzzy(False)
+        return Fuzzy(True, name_text=self._fuzzy_text, capability_ids=self._capability_matches[1])
+
+    # -- ranking and ordering
+
+    def _rank(self, *, fuzzy: bool):
+        exact_rank = SearchRank(F("search_vector"), self._word_query)
+        if not fuzzy:
+            return exact_rank
+        # Rows found only through typo tolerance rank below every exact match (< 1 ≤ exact),
+        # by how similar the name is, and whether the supplier holds a similar capability
+        # rather than only mentioning one. (Cheap on purpose: no second ts_rank.)
+        similar = TrigramWordSimilarity(Value(self._fuzzy_text), "name")
+        similar_ids = self._capability_matches[1]
+        if similar_ids:
+            holds = Q(capability_ids__overlap=list(similar_ids))
+            similar = similar + Case(When(holds, then=Value(0.5)), default=Value(0.0))
+        return Case(
+            When(self._exact_q(), then=Value(1.0) + exact_rank),
+            default=Least(similar / Value(2.0), Value(0.99)),
+            output_field=FloatField(),
+        )
+
+    def _annotate_order(
+        self, qs: QuerySet[Supplier], *, fuzzy: bool | None = None
+    ) -> tuple[QuerySet[Supplier], list[str]]:
+        ordering = self.params.effective_ordering
+        if ordering == ORDERING_NAME:
+            return qs.annotate(sort_name=Upper("name")), ["sort_name", "pk"]
+        if ordering == ORDERING_UPDATED:
+            return qs, ["-updated_at", "-pk"]
+        tiebreak = MD5(
+            Concat(
+                Cast("pk", TextField()),
+                Value(f":{self.day.isoformat()}"),
+                output_field=TextField(),
+            )
+        )
+        if self.text:
+            qs = qs.annotate(rank=self._rank(fuzzy=self.fuzzy.active if fuzzy is None else fuzzy))
+            return qs.annotate(tiebreak=tiebreak), ["-rank", "tiebreak", "pk"]
+        # Relevance without words: every supplier is equally relevant, so the fair
+        # daily order alone decides.
+        return qs.annotate(tiebreak=tiebreak), ["tiebreak", "pk"]
+
+    def queryset(self) -> QuerySet[Supplier]:
+        """Every matching supplier, annotated (``rank`` with a ``q``, ``tiebreak`` for
+        relevance) and ordered by annotations and columns ending in the primary key."""
+        qs, order = self._annotate_order(self._matching())
+        return qs.order_by(*order)
+
+    # -- counts, pages, facets
+
+    def count(self) -> int:
+        """How many suppliers match (from the same statement as the facets and the page)."""
+        return self._latest_scan().stats.total
+
+    def exact_count(self) -> int:
+        """How many suppliers match the words exactly under the filters: one plain COUNT,
+        without typo tolerance or facets (for callers that need no more)."""
+        qs = self.base.filter(self._filter_q())
+        if self.text:
+            qs = qs.filter(self._exact_q())
+        return qs.count()
+
+    def page(self, number: int = 1, *, size: int = PAGE_SIZE) -> SearchPage:
+        """The ``number``th page (brought into range), with headlines and reasons.
+
+        Two statements: the scan (see :meth:`_scan`), which ranks, orders and cuts the
+        page; then the page's rows by primary key, with headlines and "why it matched"
+        built for those rows alone.
+        """
+        requested = number
+        number = min(max(1, number), MAX_PAGE)
+        scan = self._scan_for(number, size)
+        count = scan.stats.total
+        number = min(number, max(1, math.ceil(count / size)))
+        if not scan.page:
+            return SearchPage([], number, size, count, requested)
+        ranks = {pk: rank for _, pk, rank in scan.page}
+        qs = (
+            self.base.filter(pk__in=list(ranks))
+            .alias(upper_name=Upper("name"))
+            .defer("search_vector", "description", "contact_name", "contact_email", "contact_phone")
+        )
+        if self.text and self._any_word_query is not None:
+            qs = self._annotate_reasons(qs)
+        rows = {row.pk: row for row in qs.order_by()}
+        results = []
+        for _, pk, rank in scan.page:
+            if pk in rows:
+                rows[pk].rank = rank
+                results.append(self._result(rows[pk]))
+        return SearchPage(results, number, size, count, requested)
+
+    def _annotate_reasons(self, qs: QuerySet[Supplier]) -> QuerySet[Supplier]:
+        # The summary marks the searched words only: ts_headline marks every word of a
+        # phrase query separately, so similar-capability phrases would mark stray words.
+        # The other checks (@@) honour phrases, so they may use the wider query.
+        any_word = self._highlight_query
+        highlight = {"start_sel": MARK_START, "stop_sel": MARK_STOP, "config": SEARCH_CONFIG}
+        # Which part of the stored vector matched (A: name; C: description and case
+        # studies) costs nothing to ask; parsing text is left to the few rows that need it.
+        description_matches = _Matches(_ToTsvector(F("description")), any_word)
+        case_studies_only = Q(_Matches(_WeightFilter(F("search_vector"), "c"), any_word)) & ~Q(
+            description_matches
+        )
+        qs = qs.annotate(
+            summary_headline=SearchHeadline(
+                "summary", self._any_word_query, highlight_all=True, **highlight
+            ),
+            name_matched=_Matches(_WeightFilter(F("search_vector"), "a"), any_word),
+            description_snippet=Case(
+                When(
+                    description_matches,
+                    then=SearchHeadline(
+                        "description",
+                        any_word,
+                        max_fragments=1,
+                        max_words=24,
+                        min_words=10,
+                        fragment_delimiter=" … ",
+                        **highlight,
+                    ),
+                ),
+                default=Value(""),
+                output_field=TextField(),
+            ),
+            # Case-study titles only when the description does not explain the match.
+            matched_case_studies=Case(
+                When(
+                    case_studies_only,
+                    then=ArraySubquery(
+                        CaseStudy.objects.filter(supplier_id=OuterRef("pk"))
+                        .alias(
+                            text=Func(
+                                Value(" "),
+                                F("title"),
+                                F("client_name"),
+                                F("summary"),
+                                F("outcome"),
+                                function="concat_ws",
+                                output_field=TextField(),
+                            )
+                        )
+                        .filter(_Matches(_ToTsvector(F("text")), any_word))
+                        .values("title")
+                    ),
+                ),
+                default=None,
+                output_field=ArrayField(CharField()),
+            ),
+        )
+        if self.fuzzy.active and self.fuzzy.name_text:
+            qs = qs.annotate(
+                similar_name=ExpressionWrapper(
+                    Q(upper_name__trigram_word_similar=Upper(Value(self.fuzzy.name_text))),
+                    output_field=BooleanField(),
+                )
+            )
+        return qs
+
+    @cached_property
+    def _explained_capabilities(self) -> tuple[set[int], set[int]]:
+        """(capabilities named by the words, those plus the similar ones): a result names
+        the ones it holds."""
+        if not self.text:
+            return set(), set()
+        words = set(self._capability_matches[0])
+        return words, words | set(self.fuzzy.capability_ids)
+
+    def _result(self, row: Supplier) -> SearchResult:
+        regions = self.refdata.by_id["regions"]
+        capabilities = self.refdata.by_id["capabilities"]
+        word_caps, wanted = self._explained_capabilities
+        matched_ids = set(row.capability_ids) & wanted
+        order = self.refdata.capability_position
+        matched = sorted(matched_ids & word_caps, key=order.get)
+        similar = sorted(matched_ids - word_caps, key=order.get)
+
+        def marked(text: str) -> str:
+            return escape(text).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+
+        summary = getattr(row, "summary_headline", None)
+        snippet = getattr(row, "description_snippet", "") or ""
+        return SearchResult(
+            supplier=row,
+            rank=getattr(row, "rank", None),
+            summary_html=marked(summary if summary is not None else row.summary),
+            name_matched=bool(getattr(row, "name_matched", False)),
+            regions=sorted(
+                (regions[pk] for pk in row.region_ids or () if pk in regions),
+                key=lambda o: (o.position, o.name),
+            ),
+            matched_capabilities=[capabilities[pk] for pk in matched if pk in capabilities],
+            description_snippet_html=marked(snippet) if MARK_START in snippet else "",
+            matched_case_studies=list(getattr(row, "matched_case_studies", None) or ()),
+            similar_name=bool(getattr(row, "similar_name", False))
+            and not getattr(row, "name_matched", False),
+            similar_capabilities=[capabilities[pk] for pk in similar if pk in capabilities],
+        )
+
+    def _facets(self) -> Facets:
+        p = self.params
+        ref = self.refdata
+        stats = self._latest_scan().stats
+
+        def options(items: Sequence[Option], counts: dict[int, int], chosen) -> list[FacetOption]:
+            chosen = set(chosen)
+            return [FacetOption(o, counts.get(o.id, 0), o.id in chosen) for o in items]
+
+        return Facets(
+            capability_groups=[
+                (
+                    group,
+                    options(
+                        ref.capabilities_by_group.get(group.id, []),
+                        stats.capability,
+                        p.capabilities,
+                    ),
+                )
+                for group in ref.groups
+            ],
+            regions=options(ref.regions, stats.region, p.regions),
+            certifications=options(ref.certifications, stats.certification, p.certifications),
+            frameworks=options(ref.frameworks, stats.framework, p.frameworks),
+            sme=stats.sme,
+            not_sme=stats.not_sme,
+            sme_selected=p.sme,
+        )
+
+    def facets(self) -> Facets:
+        """Counts for every filter option (the same statement as count() and page())."""
+        return self._facets()
+
+    # -- export
+
+    def export_queryset(self) -> QuerySet:
+        """Every matching supplier in search order, as rows for a CSV (see suppliers.exports)."""
+        return with_export_columns(self.queryset())
+
+
+def with_export_columns(qs: QuerySet[Supplier], *extra: str) -> QuerySet:
+    """``values()`` rows with the names of a supplier's regions, capabilities, … as arrays
+    (plus the ``extra`` fields named)."""
+
+    def names(through, column: str) -> ArraySubquery:
+        related = through.objects.filter(supplier_id=OuterRef("pk"))
+        prefix = column.removesuffix("_id")
+        return ArraySubquery(related.order_by(f"{prefix}__name").values(f"{prefix}__name"))
+
+    return qs.annotate(
+        region_names=names(SupplierRegion, "region_id"),
+        capability_names=names(SupplierCapability, "capability_id"),
+        certification_names=names(SupplierCertification, "certification_id"),
+        framework_names=names(SupplierFramework, "framework_id"),
+        hq_region_name=F("hq_region__name"),
+    ).values(
+        "pk",
+        "slug",
+        "companies_house_number",
+        "name",
+        "website",
+        "summary",
+        "description",
+        "size",
+        "employees",
+        "year_founded",
+        "hq_region_name",
+        "region_names",
+        "capability_names",
+        "certification_names",
+        "framework_names",
+        "updated_at",
+        *extra,
+    )
+
+
+# --- Profiles and comparisons --------------------------------------------------------

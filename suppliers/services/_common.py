@@ -1,0 +1,206 @@
+"""What the supplier services share: the fields they take, slugs, history rows, and
+the small checks every write makes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+from django.utils.text import slugify
+
+from core.errors import DomainError
+from suppliers.models import (
+    Capability,
+    CapabilityGroup,
+    Certification,
+    Framework,
+    Region,
+    Supplier,
+)
+
+ReferenceItem = CapabilityGroup | Capability | Certification | Framework
+
+# Fields a moderator (or an import) may set on a supplier. The slug is made once
+# from the name and never changes; status changes with a reason come in issue 4.
+SUPPLIER_FIELDS = (
+    "name",
+    "companies_house_number",
+    "website",
+    "summary",
+    "description",
+    "size",
+    "employees",
+    "year_founded",
+    "hq_region",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "status",
+)
+SUPPLIER_M2M_FIELDS = ("regions", "capabilities", "certifications", "frameworks")
+# Each set's copy on the supplier row (see Supplier.region_ids), written with the vector.
+LINK_ID_FIELDS = {
+    "regions": "region_ids",
+    "capabilities": "capability_ids",
+    "certifications": "certification_ids",
+    "frameworks": "framework_ids",
+}
+CASE_STUDY_FIELDS = ("title", "client_type", "client_name", "summary", "outcome", "year")
+
+# Slugs are cut so a "-NNN" suffix still fits in Supplier.slug (max_length 220).
+SLUG_BASE_MAX_LENGTH = 200
+
+# What a supplier's own people may change (the status is the moderators').
+PROFILE_FIELDS = tuple(name for name in SUPPLIER_FIELDS if name != "status")
+M2M_MODELS = {
+    "regions": Region,
+    "capabilities": Capability,
+    "certifications": Certification,
+    "frameworks": Framework,
+}
+
+
+def _history_user(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _id(value) -> int:
+    return value if isinstance(value, int) else value.pk
+
+
+# --- Slugs -------------------------------------------------------------------
+
+
+# Fixed paths under /suppliers/ (suppliers/urls.py) that a supplier's slug must not take.
+RESERVED_SLUGS = frozenset({"compare", "shortlists", "register", "invitations", "export-csv"})
+
+
+def slug_base(name: str) -> str:
+    return slugify(name)[:SLUG_BASE_MAX_LENGTH].strip("-") or "supplier"
+
+
+def first_free_slug(base: str, taken: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3`` … the first not in ``taken``."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def slug_for(name: str, *, exclude_pk: int | None = None) -> str:
+    """The slug for a supplier called ``name``: "Kestrel Ledger Systems" → kestrel-ledger-systems.
+
+    A numeric suffix (-2, -3, …) is added only when the plain slug is taken by
+    another supplier (``exclude_pk`` is the supplier being saved, if any).
+    """
+    base = slug_base(name)
+    # startswith uses the slug's varchar_pattern_ops index; the regex then keeps
+    # only base and base-N (not "acme-labs" for "acme").
+    taken = Supplier.objects.filter(slug__startswith=base, slug__regex=rf"^{base}(-[0-9]+)?$")
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    return first_free_slug(base, set(taken.values_list("slug", flat=True)) | RESERVED_SLUGS)
+
+
+# --- History -----------------------------------------------------------------
+
+
+def record_supplier_history(
+    suppliers: Iterable[Supplier | int], *, history_type: str, actor=None, reason: str = ""
+) -> None:
+    """Write one historical row per supplier, with its regions, capabilities, etc. as they are now.
+
+    Services save suppliers with ``skip_history_when_saving`` and call this once
+    the row and its many-to-many sets are final, so a change is one history entry
+    (not one per ``.set()``). ``history_type`` is "+" (created) or "~" (changed).
+    The rows are copied inside PostgreSQL from the saved suppliers, so it costs
+    five statements whether for one supplier or a whole import batch.
+    """
+    supplier_ids = sorted({_id(s) for s in suppliers})
+    if not supplier_ids:
+        return
+    history_model = Supplier.history.model
+    columns = ", ".join(field.column for field in history_model.tracked_fields)
+    user = _history_user(actor)
+    reason_max = history_model._meta.get_field("history_change_reason").max_length or 100
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {history_model._meta.db_table}
+                ({columns}, history_date, history_type, history_user_id, history_change_reason)
+            SELECT {columns}, %s, %s, %s, %s FROM {Supplier._meta.db_table}
+            WHERE id = ANY(%s)
+            RETURNING id, history_id
+            """,
+            [
+                timezone.now(),
+                history_type,
+                user.pk if user else None,
+                reason[:reason_max] or None,
+                supplier_ids,
+            ],
+        )
+        pairs = cursor.fetchall()
+        ids = [pair[0] for pair in pairs]
+        history_ids = [pair[1] for pair in pairs]
+        # The links as they are now go into the history's link tables the same way.
+        for field_name in SUPPLIER_M2M_FIELDS:
+            field = Supplier._meta.get_field(field_name)
+            through = field.remote_field.through._meta.db_table
+            target_column = field.m2m_reverse_name()  # e.g. "region_id"
+            m2m_history = apps.get_model("suppliers", f"HistoricalSupplier_{field_name}")
+            cursor.execute(
+                f"""
+                INSERT INTO {m2m_history._meta.db_table}
+                    (history_id, id, supplier_id, {target_column})
+                SELECT h.history_id, t.id, t.supplier_id, t.{target_column}
+                FROM {through} t
+                JOIN unnest(%s::bigint[], %s::bigint[]) AS h(supplier_id, history_id)
+                  ON h.supplier_id = t.supplier_id
+                """,
+                [ids, history_ids],
+            )
+
+
+# --- Suppliers ---------------------------------------------------------------
+
+
+def _check_fields(fields: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown supplier field(s): {', '.join(sorted(unknown))}")
+
+
+def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
+    fields = dict(fields)
+    if isinstance(fields.get("companies_house_number"), str):
+        fields["companies_house_number"] = fields["companies_house_number"].strip().upper()
+    for key in ("name", "website", "summary", "contact_name", "contact_email", "contact_phone"):
+        if isinstance(fields.get(key), str):
+            fields[key] = fields[key].strip()
+    return fields
+
+
+def _full_clean(supplier: Supplier) -> None:
+    try:
+        supplier.full_clean(exclude=Supplier.DERIVED_FIELDS)
+    except ValidationError as exc:
+        raise DomainError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+
+
+def _set_m2m(supplier: Supplier, m2m: dict[str, Iterable]) -> bool:
+    """Set the many-to-many sets given; True when any of them changed."""
+    changed = False
+    for name, values in m2m.items():
+        wanted = {_id(v) for v in values}
+        current = set(getattr(supplier, name).values_list("pk", flat=True))
+        if wanted != current:
+            getattr(supplier, name).set(wanted)
+            changed = True
+    return changed
