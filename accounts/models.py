@@ -24,6 +24,9 @@ class PublicBody(models.Model):
     email_domain = models.CharField(
         max_length=100, blank=True, help_text="Main email domain, used to suggest the body."
     )
+    from_public_records = models.BooleanField(
+        default=False, help_text="Made from a buyer in public contract data, not the seeded list."
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -32,6 +35,31 @@ class PublicBody(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PublicBodyIdentifier(models.Model):
+    """An identifier a public body is published under (OCDS ``scheme`` and ``id``).
+
+    Its own row, so merging two duplicate bodies repoints these (and every other
+    link) to the one kept: no identifier is lost.
+    """
+
+    public_body = models.ForeignKey(
+        PublicBody, on_delete=models.CASCADE, related_name="identifiers"
+    )
+    scheme = models.CharField(max_length=40, help_text="Such as GB-SRS, GB-CFS, GB-GOR, GB-PPON.")
+    identifier = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["scheme", "identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "identifier"], name="public_body_identifier_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}-{self.identifier}"
 
 
 class UserManager(BaseUserManager["User"]):

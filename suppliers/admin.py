@@ -614,3 +614,4 @@ class SupplierInvitationAdmin(ReadOnlyPermissions, SimpleHistoryAdmin):
     list_select_related = ("supplier",)
     search_fields = ("email", "supplier__name")
     exclude = ("token_hash",)
+from suppliers import admin_public  # noqa: E402, F401 (public records: issue 16)

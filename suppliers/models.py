@@ -140,8 +140,9 @@ class Supplier(models.Model):
     name = models.CharField(max_length=200)
     # Made from the name once, then kept when the name changes so links keep working.
     slug = models.SlugField(max_length=220, unique=True)
+    # Empty (NULL) only for a supplier from public records whose notices gave no number.
     companies_house_number = models.CharField(
-        max_length=8, unique=True, validators=[companies_house_number_validator]
+        max_length=8, unique=True, null=True, validators=[companies_house_number_validator]
     )
     website = models.URLField(max_length=300, blank=True)
     summary = models.CharField(max_length=250, blank=True)
@@ -191,6 +192,30 @@ class Supplier(models.Model):
         blank=True, help_text="The moderator's reason for the current status (rejected, suspended)."
     )
     suspended_at = models.DateTimeField(null=True, blank=True)
+    # Public records (issue 16): written by suppliers.public_records, never over what a
+    # registered supplier wrote. A supplier from public records has not registered.
+    from_public_records = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Made from public contract data or Companies House; not registered.",
+    )
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its organisation claimed a public-records profile."
+    )
+    public_scale = models.CharField(
+        max_length=10, blank=True, help_text="Size as published in notices (OCDS scale: sme, large)."
+    )
+    companies_house_status = models.CharField(max_length=60, blank=True)
+    incorporated_on = models.DateField(null=True, blank=True)
+    dissolved_on = models.DateField(null=True, blank=True)
+    sic_codes = ArrayField(models.CharField(max_length=5), default=list, blank=True)
+    companies_house_checked_at = models.DateTimeField(null=True, blank=True)
+    companies_house_flagged_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Since when Companies House shows it dissolved, in liquidation or being "
+        "struck off (flagged to moderators).",
+    )
     # Weighted: name A; summary and capabilities B; description and case studies C.
     # Written by suppliers.services, never by a trigger or a save() override.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -491,3 +516,7 @@ class SupplierForReview(Supplier):
         proxy = True
         verbose_name = "supplier waiting for review"
         verbose_name_plural = "moderation queue"
+
+
+# Public contract data and Companies House (issue 16): award records, engagement notices.
+from suppliers.models_public import *  # noqa: E402, F403
