@@ -16,7 +16,7 @@ help:
 	@echo "make run     the site, worker and scheduler on http://127.0.0.1:$(PORT)/"
 	@echo "make test    lint and the whole test suite"
 	@echo "make bench   the benchmarks under bench/"
-	@echo "make lint    ruff check and format check"
+	@echo "make lint    ruff check, format check and the import contracts"
 	@echo "make stop    stop embedded PostgreSQL and Redis left running by a command"
 
 # Python packages, re-installed when pyproject.toml changes.
@@ -52,6 +52,7 @@ browser:
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
