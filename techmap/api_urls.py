@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from suppliers import api as suppliers_api
+from techmap.api_index import ApiIndex
 
 router = SimpleRouter()
 router.include_format_suffixes = False
@@ -22,6 +23,7 @@ router.register("suppliers", suppliers_api.SupplierViewSet, basename="suppliers"
 router.register("my/suppliers", suppliers_api.MySupplierViewSet, basename="my-suppliers")
 
 urlpatterns = [
+    path("", ApiIndex.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("suppliers/export.csv", suppliers_api.SupplierCsvExport.as_view(), name="suppliers-csv"),

@@ -304,28 +304,41 @@ def _stop_redis() -> None:
 # --- public API ---------------------------------------------------------------
 
 
+def configured(name: str) -> str | None:
+    """The variable as settings will read it: from ``NAME_FILE`` if set, else ``NAME``.
+
+    The same rule as ``techmap.settings.env``, so a URL given as a Docker or Kubernetes
+    secret file is seen here too and no embedded server is started in its place.
+    """
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip() or None
+    return os.environ.get(name) or None
+
+
 def wanted() -> bool:
     """Embedded services are used only outside production and when no URL is set."""
-    if os.environ.get("DJANGO_ENV", "development") == "production":
+    if (configured("DJANGO_ENV") or "development") == "production":
         return False
-    return not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
+    return not (configured("DATABASE_URL") and configured("REDIS_URL"))
 
 
 def ensure_services() -> set[str]:
     """Start whichever embedded server is needed and export its URL.
 
-    Returns the names of the servers this call started ("postgres", "redis").
+    A URL set directly or through ``NAME_FILE`` is left alone. Returns the names of the
+    servers this call started ("postgres", "redis").
     """
     started: set[str] = set()
     if not wanted():
         return started
     with _lock():
-        if not os.environ.get("DATABASE_URL"):
+        if not configured("DATABASE_URL"):
             url, did_start = _ensure_postgres()
             os.environ["DATABASE_URL"] = url
             if did_start:
                 started.add("postgres")
-        if not os.environ.get("REDIS_URL"):
+        if not configured("REDIS_URL"):
             url, did_start = _ensure_redis()
             os.environ["REDIS_URL"] = url
             if did_start:
@@ -348,5 +361,5 @@ if __name__ == "__main__":  # python -m techmap.embedded start|stop|env
         stop_services()
     else:
         ensure_services()
-        print(f"DATABASE_URL={os.environ['DATABASE_URL']}")
-        print(f"REDIS_URL={os.environ['REDIS_URL']}")
+        print(f"DATABASE_URL={configured('DATABASE_URL')}")
+        print(f"REDIS_URL={configured('REDIS_URL')}")

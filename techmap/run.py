@@ -1,8 +1,12 @@
 """``make run``: the whole site (web, Celery worker, Celery beat) in one command.
 
 Starts the embedded PostgreSQL and Redis when ``DATABASE_URL`` / ``REDIS_URL``
-are unset, migrates, seeds demo data into an empty database, prints the demo
-sign-ins, then supervises the three processes. Ctrl-C (SIGINT) or SIGTERM stops
+are unset, migrates, seeds demo data into an empty database, starts the three
+processes, waits until the site answers, and only then prints the banner (the
+address, the outbox page and the demo sign-ins), so it stays the last thing on
+screen: Celery starts without its banners and logs warnings only in development,
+and no email is printed (they are read at /dev/emails/). Then it supervises the
+three processes. Ctrl-C (SIGINT) or SIGTERM stops
 them all, and the embedded servers, within 10 seconds; if one process dies the
 rest are stopped too, so nothing is left half-running.
 """
@@ -15,11 +19,14 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 STOP_TIMEOUT = 6  # seconds each child gets after SIGTERM before SIGKILL
+READY_TIMEOUT = 60  # seconds the web server gets to answer /healthz before the banner
 
 
 def _say(message: str) -> None:
@@ -47,6 +54,38 @@ def _stop(children: list[subprocess.Popen]) -> None:
             child.wait()
 
 
+def _wait_until_answering(port: str, children: list[subprocess.Popen]) -> bool:
+    """Poll /healthz until the web server answers (False if a child died or time ran out)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            return False
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    return False
+
+
+def celery_commands(*, production: bool) -> dict[str, list[str]]:
+    """The worker and beat command lines: quiet in development, so the banner stays readable."""
+    level = os.environ.get("CELERY_LOG_LEVEL") or ("INFO" if production else "WARNING")
+    quiet = [] if production else ["--quiet"]  # no ASCII-art start-up banners
+    celery = [PYTHON, "-m", "celery", "-A", "techmap", *quiet]
+    return {
+        "worker": [
+            *celery,
+            "worker",
+            "--loglevel",
+            level,
+            "--concurrency",
+            os.environ.get("CELERY_CONCURRENCY", "2"),
+        ],
+        "beat": [*celery, "beat", "--loglevel", level, "--pidfile", ""],
+    }
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -54,10 +93,12 @@ def _interrupt(signum, frame) -> None:
 def main() -> int:
     os.chdir(BASE_DIR)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "techmap.settings")
-    port = os.environ.get("PORT", "8000")
-    production = os.environ.get("DJANGO_ENV") == "production"
+    port = os.environ.get("PORT") or "8000"
+    os.environ["PORT"] = port  # settings: SITE_URL follows it unless SITE_URL is set
 
     from techmap import embedded
+
+    production = embedded.configured("DJANGO_ENV") == "production"
 
     # Ctrl-C and SIGTERM both stop everything. Installed explicitly: a shell
     # that starts us in the background would otherwise leave SIGINT ignored.
@@ -71,54 +112,22 @@ def main() -> int:
         if not production:
             _manage("seed_demo", "--if-empty")
         web = (
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "techmap.wsgi",
-                "--bind",
-                f"0.0.0.0:{port}",
-                "--workers",
-                os.environ.get("WEB_CONCURRENCY", "3"),
-                "--access-logfile",
-                "-",
-            ]
+            # WEB_CONCURRENCY worker processes; bind and logs: techmap/gunicorn_conf.py.
+            [PYTHON, "-m", "gunicorn", "techmap.wsgi", "-c", "python:techmap.gunicorn_conf"]
             if production
             else [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
         )
-        commands = {
-            "web": web,
-            "worker": [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "techmap",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                os.environ.get("CELERY_CONCURRENCY", "2"),
-            ],
-            "beat": [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "techmap",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--pidfile",
-                "",
-            ],
-        }
+        commands = {"web": web, **celery_commands(production=production)}
         for name, command in commands.items():
             _say(f"starting {name}")
             children.append(subprocess.Popen(command, cwd=BASE_DIR, start_new_session=True))
+        if _wait_until_answering(port, children):
+            time.sleep(1)  # let the worker and beat finish connecting before the banner
+        site = f"http://127.0.0.1:{port}"
         if not production:
             _manage("demo_signins")
-        _say(f"Techmap is running at http://127.0.0.1:{port}/ — press Ctrl-C to stop.")
+            print(f"Emails the site sent (nothing is delivered): {site}/dev/emails/", flush=True)
+        _say(f"Techmap is running at {site}/ — press Ctrl-C to stop.")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         failed = next(

@@ -64,7 +64,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or (
 if PRODUCTION and not ALLOWED_HOSTS:
     raise MissingSetting("ALLOWED_HOSTS must be set when DJANGO_ENV=production.")
 DEBUG = env_bool("DEBUG", default=DJANGO_ENV == "development" and not TESTING)
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# With DEBUG on, 404 and 500 still show the GOV.UK pages unless DEBUG_PAGES=1 asks for
+# Django's debug pages (techmap.middleware.GovukErrorPagesMiddleware).
+DEBUG_PAGES = env_bool("DEBUG_PAGES", default=False)
+# make run's port; links in emails and exports follow it unless SITE_URL is set.
+PORT = env("PORT", "8000") or "8000"
+SITE_URL = (env("SITE_URL") or f"http://127.0.0.1:{PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -88,6 +93,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
+    "django_prometheus",
     "techmap",
     "accounts",
     "suppliers",
@@ -97,6 +103,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response and log line of a request carries its id.
+    "techmap.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before anything validates the Host header: Docker calls 127.0.0.1:8000/healthz.
+    "techmap.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "techmap.middleware.GovukErrorPagesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "techmap.urls"
@@ -145,6 +158,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's PostgreSQL backend, counting queries and their time for /metrics.
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["TEST"] = {"NAME": env("TECHMAP_TEST_DB") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -268,11 +284,13 @@ ACCOUNT_RATE_LIMITS = False if TESTING else {"login_failed": "10/m/ip,5/5m/key"}
 GOV_EMAIL_DOMAINS = env_list("GOV_EMAIL_DOMAINS", "gov.uk")
 
 # --- Email ----------------------------------------------------------------------
+# Outside production nothing is delivered: every email stays readable in the outbox at
+# /dev/emails/ (techmap/dev_emails.py), and none scrolls the make run console away.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    else "django.core.mail.backends.dummy.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25") or 25)
@@ -322,6 +340,9 @@ CRISPY_FAIL_SILENTLY = not DEBUG
 API_THROTTLE_ANON = env("API_THROTTLE_ANON", "100000/minute" if TESTING else "60/minute")
 API_THROTTLE_USER = env("API_THROTTLE_USER", "100000/minute" if TESTING else "600/minute")
 API_THROTTLE_TOKEN = env("API_THROTTLE_TOKEN", "100000/minute" if TESTING else "1200/minute")
+# How many proxies in front of the site append to X-Forwarded-For: the throttles count the
+# address the outermost trusted proxy saw. 0 (the default) trusts no header, only the peer.
+NUM_PROXIES = int(env("NUM_PROXIES", "0") or 0)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -332,7 +353,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ActionPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
@@ -346,6 +367,7 @@ REST_FRAMEWORK = {
         "user": API_THROTTLE_USER,
         "token": API_THROTTLE_TOKEN,
     },
+    "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_VERSIONING_CLASS": None,
     "COERCE_DECIMAL_TO_STRING": False,
@@ -387,24 +409,58 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# TLS ends at the proxy in front (docker-compose.yml's Caddy), which tells Django the
+# request was HTTPS in this header. Set it empty when nothing in front sets (and strips)
+# the header: a client could otherwise claim HTTPS.
+SECURE_PROXY_SSL_HEADER_NAME = env(
+    "SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if PRODUCTION else ""
+)
+if SECURE_PROXY_SSL_HEADER_NAME:
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + SECURE_PROXY_SSL_HEADER_NAME.strip().upper().replace("-", "_"),
+        "https",
+    )
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000") or 0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Logs and metrics -------------------------------------------------------------
+# JSON (one object a line, for a log collector) in production, plain text otherwise.
+# Either way each record made during a request carries its request_id, and
+# techmap.request logs one line per request (method, path, status, duration_ms).
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "techmap.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "techmap.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # runserver logs each request already; production has no other access log.
+        "techmap.request": {"level": "INFO" if PRODUCTION else "WARNING"},
+        # Our request line says 404 too; Django's own warning for it would be a second.
+        "django.request": {"level": "ERROR"},
+    },
 }
+# /metrics (Prometheus text format) answers only to "Authorization: Bearer METRICS_TOKEN";
+# without a token it is 404, so nothing is exposed by accident.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
 
 # Demo sign-ins made by seed_demo (never in production).
 DEMO_PASSWORD = env("DEMO_PASSWORD", "techmap-demo-2026")

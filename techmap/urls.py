@@ -3,12 +3,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from techmap import views
+from techmap import dev_emails, metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
+    # Development only (a 404 otherwise): the outbox, readable in the browser.
+    path("dev/emails/", dev_emails.email_list, name="dev-emails"),
+    path("dev/emails/<int:pk>/", dev_emails.email_detail, name="dev-email"),
     path(
         "accessibility/", views.page, {"template": "pages/accessibility.html"}, name="accessibility"
     ),

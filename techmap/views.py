@@ -82,9 +82,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if api_errors.is_api_request(request):
         return api_errors.django_error_response(request, 500)
     # No request context: the failure may be in a context processor or the database.
+    # The request id alone is passed: a user who quotes it finds the logged traceback.
     from django.template import loader
 
-    return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+    context = {"request_id": getattr(request, "request_id", None)}
+    return HttpResponse(loader.get_template("errors/500.html").render(context), status=500)
 
 
 def api_examples(base: str, slug: str) -> list[dict[str, str]]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import importlib
 import random
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 DEMO_APPS = ["accounts", "suppliers", "engagement", "reporting", "innovation_den"]
@@ -32,6 +33,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            # Demo sign-ins share one published password: never on a real site.
+            raise CommandError(
+                "seed_demo refuses to run with DJANGO_ENV=production: demo users have a "
+                "published password. Seed a development or test database instead."
+            )
         if options["suppliers"] < 0:
             self.stderr.write("--suppliers must be 0 or more.")
             raise SystemExit(2)
