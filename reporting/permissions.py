@@ -1,9 +1,15 @@
-"""Who may do what with contracts and reports, as yes/no functions.
+"""Who may do what with contracts and reports, and which reports a user may see.
 
-Views, the API, admin and services all call these; no check is written twice.
+Views, the API, admin, selectors and services all call these; no check is written
+twice. Two facts underlie every rule: the suppliers a user acts for
+(:func:`supplier_ids_of`) and the public body a civil servant buys for
+(:func:`buyer_body_id`). The yes/no functions ask them of one contract; the
+``*_q`` functions ask them of a whole queryset.
 """
 
 from __future__ import annotations
+
+from django.db.models import Q
 
 from accounts.permissions import is_civil_servant, is_moderator
 from suppliers.models import SupplierMembership
@@ -22,11 +28,17 @@ def supplier_ids_of(user) -> set[int]:
     return cached
 
 
+def buyer_body_id(user) -> int | None:
+    """The public body whose contracts a civil servant buys and reviews (None for others)."""
+    if is_civil_servant(user) and user.public_body_id:
+        return user.public_body_id
+    return None
+
+
 def is_buyer_of(user, contract) -> bool:
     """A civil servant of the public body that bought the contract."""
-    return bool(
-        is_civil_servant(user) and user.public_body_id and user.public_body_id == contract.buyer_id
-    )
+    body = buyer_body_id(user)
+    return body is not None and body == contract.buyer_id
 
 
 def is_supplier_of(user, contract) -> bool:
@@ -34,13 +46,55 @@ def is_supplier_of(user, contract) -> bool:
     return contract.supplier_id in supplier_ids_of(user)
 
 
+def party_contracts_q(user, *, prefix: str = "") -> Q:
+    """A filter for the contracts the user is a party to (buyer or supplier side), the
+    queryset form of :func:`is_buyer_of` or :func:`is_supplier_of`. ``prefix`` reaches
+    the contract from another model (``"contract__"`` from a report)."""
+    parties = Q(**{f"{prefix}pk__in": []})  # nobody's contracts
+    supplier_ids = supplier_ids_of(user)
+    if supplier_ids:
+        parties |= Q(**{f"{prefix}supplier_id__in": sorted(supplier_ids)})
+    body = buyer_body_id(user)
+    if body is not None:
+        parties |= Q(**{f"{prefix}buyer_id": body})
+    return parties
+
+
+def visible_reports_q(user) -> Q:
+    """A filter for the reports this user may see: submitted and accepted reports are
+    public; a queried one only to the two parties and moderators (for querysets)."""
+    if is_moderator(user):
+        return Q()
+    from reporting.models import ContractReport
+
+    return ~Q(status=ContractReport.Status.QUERIED) | party_contracts_q(user, prefix="contract__")
+
+
+def can_see_report(user, report) -> bool:
+    """The one-report form of :func:`visible_reports_q` (asks the database, so the rule
+    is written once)."""
+    from reporting.models import ContractReport
+
+    return ContractReport.objects.filter(visible_reports_q(user), pk=report.pk).exists()
+
+
 def can_create_contract(user) -> bool:
     """Civil servants who have chosen their public body record their body's contracts."""
-    return bool(is_civil_servant(user) and user.public_body_id) or is_moderator(user)
+    return buyer_body_id(user) is not None or is_moderator(user)
 
 
 def can_edit_contract(user, contract) -> bool:
     return is_buyer_of(user, contract) or is_moderator(user)
+
+
+def can_delete_contract(user, contract) -> bool:
+    """Only moderators remove a contract (and with it its reports)."""
+    return is_moderator(user)
+
+
+def can_upload_reports(user) -> bool:
+    """People at a supplier upload a file of reports on their contracts."""
+    return bool(supplier_ids_of(user))
 
 
 def can_submit_report(user, contract) -> bool:
@@ -60,13 +114,6 @@ def can_decide_report(user, report) -> bool:
 def can_reply_to_report(user, report) -> bool:
     """Right of reply: the supplier answers the buyer's query."""
     return report.status == report.Status.QUERIED and is_supplier_of(user, report.contract)
-
-
-def can_see_report(user, report) -> bool:
-    """Submitted and accepted reports are public; a queried one only to the two parties."""
-    if report.status != report.Status.QUERIED:
-        return True
-    return can_see_report_trail(user, report.contract)
 
 
 def can_see_report_trail(user, contract) -> bool:

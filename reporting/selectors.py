@@ -12,9 +12,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from accounts.permissions import is_civil_servant, is_moderator
 from reporting import permissions
 from reporting.models import (
     ComparisonRun,
@@ -47,18 +46,8 @@ def contracts_base() -> QuerySet[Contract]:
 
 
 def reports_visible_to(user) -> QuerySet[ContractReport]:
-    """Submitted and accepted reports are public; queried ones only to the buyer's
-    civil servants, the supplier's people and moderators."""
-    reports = ContractReport.objects.all()
-    if is_moderator(user):
-        return reports
-    visible = ~Q(status=ContractReport.Status.QUERIED)
-    supplier_ids = permissions.supplier_ids_of(user)
-    if supplier_ids:
-        visible |= Q(contract__supplier_id__in=supplier_ids)
-    if is_civil_servant(user) and user.public_body_id:
-        visible |= Q(contract__buyer_id=user.public_body_id)
-    return reports.filter(visible)
+    """The reports ``user`` may see (the rule: ``permissions.visible_reports_q``)."""
+    return ContractReport.objects.filter(permissions.visible_reports_q(user))
 
 
 def reports_with_related(reports: QuerySet[ContractReport]) -> QuerySet[ContractReport]:
@@ -134,6 +123,39 @@ def contract_page(contract: Contract, user) -> dict:
         if cell[0].code == RATING_METRIC and cell[1] is not None
     ]
     return {"rows": rows, "ratings": ratings, "trail": trail}
+
+
+# --- The user's own contracts -----------------------------------------------------
+
+
+def yours(user) -> dict:
+    """The contracts a supplier reports on or a buyer reviews, with what needs doing."""
+    party = permissions.party_contracts_q(user)
+    body = permissions.buyer_body_id(user)
+    to_review = ContractReport.objects.none()
+    if body is not None:
+        to_review = (
+            ContractReport.objects.filter(
+                contract__buyer_id=body, status=ContractReport.Status.SUBMITTED
+            )
+            .select_related("contract__supplier")
+            .order_by("period", "contract__title")[:50]
+        )
+    supplier_ids = permissions.supplier_ids_of(user)
+    queried = []
+    if supplier_ids:
+        queried = (
+            ContractReport.objects.filter(
+                contract__supplier_id__in=supplier_ids, status=ContractReport.Status.QUERIED
+            )
+            .select_related("contract__buyer")
+            .order_by("period")[:50]
+        )
+    return {
+        "contracts": contracts_base().filter(party).order_by("title")[:200],
+        "to_review": to_review,
+        "queried": queried,
+    }
 
 
 # --- Overview --------------------------------------------------------------------

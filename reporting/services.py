@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -49,7 +50,7 @@ from reporting.periods import (
     period_label,
     quarter_start,
 )
-from reporting.validation import Problem, clean_values
+from reporting.validation import clean_values
 from suppliers.models import Capability, CapabilityGroup, Supplier, SupplierMembership
 
 STANDARD_CODE = "techmap-standard"
@@ -438,15 +439,102 @@ def contracts_import_ocds(*, package: Any, actor: User | None = None) -> OcdsImp
     return result
 
 
-# --- Reports ---------------------------------------------------------------------
+# --- Who is emailed --------------------------------------------------------------
+#
+# The email policy for reports, stated once. Every report write calls _notify with
+# what happened; nothing else in reporting sends mail. All go through the outbox
+# (accounts.services.email_queue) inside the write's transaction, with a dedupe key.
+#
+#   submitted (form, API or CSV upload) -> whoever recorded the contract for the buyer;
+#                                          an upload sends each of them one email listing
+#                                          all of their new reports
+#   queried                             -> everyone at the supplier
+#   replied                             -> the civil servant who queried
+#   revised, accepted                   -> nobody
 
 
 def _site_link(name: str, *args: Any) -> str:
     return settings.SITE_URL + reverse(name, args=args)
 
 
-def _problems_to_error(problems: dict[str, Problem]) -> DomainError:
-    return DomainError({code: problem.message for code, problem in problems.items()})
+def _notify(
+    kind: str,
+    reports: Sequence[ContractReport],
+    *,
+    event: ReportEvent | None = None,
+    message: str = "",
+) -> None:
+    """Queue the emails the policy above asks for after ``kind`` happened to ``reports``."""
+    if kind == ReportEvent.Kind.SUBMITTED:
+        by_recipient: dict[int, list[ContractReport]] = defaultdict(list)
+        people: dict[int, User] = {}
+        for report in reports:
+            recipient = report.contract.created_by
+            if recipient and recipient.email:
+                people[recipient.pk] = recipient
+                by_recipient[recipient.pk].append(report)
+        for pk, theirs in by_recipient.items():
+            _email_submitted(people[pk], theirs)
+        return
+    (report,) = reports
+    if kind == ReportEvent.Kind.QUERIED:
+        emails = SupplierMembership.objects.filter(
+            supplier_id=report.contract.supplier_id
+        ).values_list("user__email", flat=True)
+        for address in sorted(set(emails) - {""}):
+            email_queue(
+                to=address,
+                subject=f"Your report was queried: {report.contract.title}, {report.period_label}",
+                body=(
+                    f"{report.contract.buyer.name} queried the report for "
+                    f"{report.period_label}:\n\n{message}\n\n"
+                    f"Reply or correct it: {_site_link('reporting:report', report.pk)}\n"
+                ),
+                dedupe_key=f"reporting-event-{event.pk}-{address}",
+            )
+    elif kind == ReportEvent.Kind.REPLIED and report.decided_by and report.decided_by.email:
+        email_queue(
+            to=report.decided_by.email,
+            subject=f"Reply to your query: {report.contract.title}, {report.period_label}",
+            body=(
+                f"{report.contract.supplier.name} replied:\n\n{message}\n\n"
+                f"Accept the report or query it again: "
+                f"{_site_link('reporting:report', report.pk)}\n"
+            ),
+            dedupe_key=f"reporting-event-{event.pk}",
+        )
+
+
+def _email_submitted(recipient: User, reports: list[ContractReport]) -> None:
+    if len(reports) == 1:
+        (report,) = reports
+        email_queue(
+            to=recipient.email,
+            subject=f"New report to review: {report.contract.title}, {report.period_label}",
+            body=(
+                f"{report.contract.supplier.name} submitted its report for "
+                f"{report.period_label} on {report.contract.title}.\n\n"
+                f"Accept it or query it: {_site_link('reporting:report', report.pk)}\n"
+            ),
+            dedupe_key=f"reporting-report-{report.pk}-submitted",
+        )
+        return
+    reports = sorted(reports, key=lambda r: (r.contract.title, r.period))
+    lines = "\n".join(
+        f"- {r.contract.title}, {r.period_label} ({r.contract.supplier.name}): "
+        f"{_site_link('reporting:report', r.pk)}"
+        for r in reports
+    )
+    first = min(r.pk for r in reports)
+    email_queue(
+        to=recipient.email,
+        subject=f"{len(reports)} new reports to review",
+        body=f"These reports were submitted. Accept or query each one:\n\n{lines}\n",
+        dedupe_key=f"reporting-reports-{first}-{len(reports)}-to-{recipient.pk}",
+    )
+
+
+# --- Submitting: one check and one write for the form, the API and the CSV upload --
 
 
 def _check_period(contract: Contract, period: date) -> str | None:
@@ -459,16 +547,161 @@ def _check_period(contract: Contract, period: date) -> str | None:
     return None
 
 
-def _resolve_scheme(version: int | None) -> ReportingScheme:
-    current = scheme_current()
-    if version is None or version == current.version:
-        return current
-    raise DomainError(
-        {
-            "scheme_version": f"Report against version {current.version} of the standard, "
-            f"the current one, not version {version}."
-        }
-    )
+def _already_reported(contract: Contract, period: date) -> str:
+    return f"A report for {period_label(period)} on {contract.ocid} has already been submitted."
+
+
+def _not_yours(contract: Contract) -> str:
+    return f"You cannot report on {contract.ocid}: it is not your contract."
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One report that passed the submission check, ready to be written."""
+
+    contract: Contract
+    period: date
+    values: dict[int, tuple[Decimal, str]]  # metric id -> (value, comment)
+
+
+class SubmissionCheck:
+    """The one check every report submission passes, from the form, the API or a CSV row.
+
+    Rules: the actor acts for the contract's supplier; the report is against the
+    current version of the standard; the period is a quarter that has begun and falls
+    within the contract; the contract has no report for it yet; every value passes the
+    scheme's rules (``reporting.validation``: units, ranges, required metrics).
+
+    What the rules read is loaded once, when the check is made for a set of contracts,
+    so a file of 50,000 rows is checked in a fixed number of queries. The write
+    (:func:`_write_reports`) checks for duplicates again under a lock.
+    """
+
+    def __init__(self, *, actor: User, contracts: Iterable[Contract]):
+        self.actor = actor
+        self.scheme = scheme_current()
+        self.metrics = list(self.scheme.metrics.all())
+        ids = {contract.pk for contract in contracts}
+        self.reported = set(
+            ContractReport.objects.filter(contract_id__in=ids).values_list("contract_id", "period")
+        )
+
+    def allowed(self, contract: Contract) -> bool:
+        return permissions.can_submit_report(self.actor, contract)
+
+    def check(
+        self,
+        *,
+        contract: Contract | None,
+        period: date | str,
+        values: Mapping[str, object],
+        comments: Mapping[str, object] | None = None,
+        scheme_version: int | str | None = None,
+    ) -> Submission:
+        """The submission, or PermissionDenied when the actor may not report on the
+        contract, or a DomainError naming every problem (period, scheme_version, metric
+        codes). ``contract`` is None only for a CSV row naming no contract of the actor's:
+        the rest of the row is still checked, so every bad cell is reported at once."""
+        if contract is not None and not self.allowed(contract):
+            raise PermissionDenied(_not_yours(contract))
+        errors: dict[str, str] = {}
+        if isinstance(period, str):
+            try:
+                period = parse_period(period)
+            except PeriodError as error:
+                errors["period"] = str(error)
+                period = None
+        if scheme_version not in (None, "") and str(scheme_version) != str(self.scheme.version):
+            errors["scheme_version"] = (
+                f"Report against version {self.scheme.version} of the standard, "
+                f"the current one, not version {scheme_version}."
+            )
+        if contract is not None and period is not None:
+            problem = _check_period(contract, period)
+            if problem is None and (contract.pk, period) in self.reported:
+                problem = _already_reported(contract, period)
+            if problem:
+                errors["period"] = problem
+        cleaned = clean_values(self.metrics, values, comments, scheme_label=str(self.scheme))
+        errors.update({code: problem.message for code, problem in cleaned.errors.items()})
+        if errors:
+            raise DomainError(errors)
+        return Submission(contract=contract, period=period, values=cleaned.values)
+
+
+def _write_reports(
+    *,
+    actor: User,
+    scheme: ReportingScheme,
+    submissions: Sequence[Submission],
+    reason: str,
+) -> tuple[list[ContractReport], list[Submission]]:
+    """The one write of new reports: a single submission or a whole file.
+
+    Before: every submission passed :class:`SubmissionCheck`.
+    After, in one transaction: each report (status submitted, history with ``reason``),
+    its values, a "submitted" event, its period marked for the next comparison, and
+    the emails of the policy above. Returns the reports written and the submissions
+    refused because their period was reported while they were being checked.
+    Bulk inserts, so 10,000 reports take seconds.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        contract_ids = sorted({s.contract.pk for s in submissions})
+        # Lock in id order (no deadlock between two writers), then re-check duplicates:
+        # every writer takes the same locks, so nothing can slip in between.
+        list(
+            Contract.objects.select_for_update()
+            .filter(pk__in=contract_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        taken = set(
+            ContractReport.objects.filter(contract_id__in=contract_ids).values_list(
+                "contract_id", "period"
+            )
+        )
+        fresh = [s for s in submissions if (s.contract.pk, s.period) not in taken]
+        late = [s for s in submissions if (s.contract.pk, s.period) in taken]
+        reports = bulk_create_with_history(
+            [
+                ContractReport(
+                    contract=s.contract,
+                    period=s.period,
+                    scheme=scheme,
+                    submitted_by=actor,
+                    submitted_at=now,
+                    updated_at=now,
+                )
+                for s in fresh
+            ],
+            ContractReport,
+            batch_size=2000,
+            default_user=actor,
+            default_change_reason=reason,
+        )
+        # bulk_create_with_history returns the objects with their new primary keys.
+        ReportValue.objects.bulk_create(
+            (
+                ReportValue(report=report, metric_id=m, period=report.period, value=v, comment=c)
+                for report, s in zip(reports, fresh, strict=True)
+                for m, (v, c) in s.values.items()
+            ),
+            batch_size=5000,
+        )
+        note = "" if reason == "Submitted" else f"{reason}."
+        ReportEvent.objects.bulk_create(
+            (
+                ReportEvent(
+                    report=report, kind=ReportEvent.Kind.SUBMITTED, actor=actor, message=note
+                )
+                for report in reports
+            ),
+            batch_size=5000,
+        )
+        mark_periods_changed({report.period for report in reports})
+        _notify(ReportEvent.Kind.SUBMITTED, reports)
+    return reports, late
 
 
 def report_submit(
@@ -480,72 +713,29 @@ def report_submit(
     comments: Mapping[str, object] | None = None,
     scheme_version: int | None = None,
 ) -> ContractReport:
-    """A supplier submits a quarter's report on its contract.
+    """A supplier submits a quarter's report on its contract (the form and the API).
 
     Before: the actor acts for the contract's supplier, the contract has no
-    report for that quarter, and every value passes the scheme's rules.
+    report for that quarter, and every value passes the scheme's rules
+    (:class:`SubmissionCheck`; PermissionDenied or a DomainError naming every problem).
     After: the report (status submitted) with one value per reported metric, a
     "submitted" event, the period marked for the next comparison, and an email
     to the buyer who recorded the contract. Nothing is saved if anything fails.
     """
-    if not permissions.can_submit_report(actor, contract):
-        raise PermissionDenied("Only people at the contract's supplier submit its reports.")
-    if isinstance(period, str):
-        try:
-            period = parse_period(period)
-        except PeriodError as error:
-            raise DomainError({"period": str(error)}) from None
-    scheme = _resolve_scheme(scheme_version)
-    metrics = list(scheme.metrics.all())
-    cleaned = clean_values(metrics, values, comments, scheme_label=str(scheme))
-    problem = _check_period(contract, period)
-    if problem:
-        cleaned.errors["period"] = Problem("invalid", problem)
-    if cleaned.errors:
-        raise _problems_to_error(cleaned.errors)
-    with transaction.atomic():
-        # Reports of a contract are written one at a time: the duplicate check holds.
-        Contract.objects.select_for_update().filter(pk=contract.pk).first()
-        if ContractReport.objects.filter(contract=contract, period=period).exists():
-            raise DomainError(
-                {
-                    "period": f"A report for {period_label(period)} has already been "
-                    "submitted for this contract."
-                }
-            )
-        report = ContractReport(
-            contract=contract,
-            period=period,
-            scheme=scheme,
-            submitted_by=actor,
-            submitted_at=timezone.now(),
-        )
-        report._change_reason = "Submitted"
-        report.save()
-        ReportValue.objects.bulk_create(
-            ReportValue(report=report, metric_id=m, period=period, value=v, comment=c)
-            for m, (v, c) in cleaned.values.items()
-        )
-        ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.SUBMITTED, actor=actor)
-        mark_periods_changed([period])
-        _notify_buyer_of_report(report)
-    return report
-
-
-def _notify_buyer_of_report(report: ContractReport) -> None:
-    recipient = report.contract.created_by
-    if not recipient or not recipient.email:
-        return
-    email_queue(
-        to=recipient.email,
-        subject=f"New report to review: {report.contract.title}, {report.period_label}",
-        body=(
-            f"{report.contract.supplier.name} submitted its report for "
-            f"{report.period_label} on {report.contract.title}.\n\n"
-            f"Accept it or query it: {_site_link('reporting:report', report.pk)}\n"
-        ),
-        dedupe_key=f"reporting-report-{report.pk}-submitted",
+    check = SubmissionCheck(actor=actor, contracts=[contract])
+    submission = check.check(
+        contract=contract,
+        period=period,
+        values=values,
+        comments=comments,
+        scheme_version=scheme_version,
     )
+    reports, late = _write_reports(
+        actor=actor, scheme=check.scheme, submissions=[submission], reason="Submitted"
+    )
+    if late:
+        raise DomainError({"period": _already_reported(contract, submission.period)})
+    return reports[0]
 
 
 def report_revise(
@@ -556,13 +746,16 @@ def report_revise(
     comments: Mapping[str, object] | None = None,
 ) -> ContractReport:
     """The supplier corrects a queried report: its values are replaced (the old ones are
-    kept in the "revised" event) and it waits for the buyer's review again."""
+    kept in the "revised" event) and it waits for the buyer's review again.
+
+    Values are checked by the same rules as a submission, against the report's own
+    scheme version."""
     if not permissions.is_supplier_of(actor, report.contract):
         raise PermissionDenied("Only the supplier corrects a report the buyer queried.")
     metrics = list(report.scheme.metrics.all())
     cleaned = clean_values(metrics, values, comments, scheme_label=str(report.scheme))
     if cleaned.errors:
-        raise _problems_to_error(cleaned.errors)
+        raise DomainError({code: problem.message for code, problem in cleaned.errors.items()})
     with transaction.atomic():
         report = ContractReport.objects.select_for_update().get(pk=report.pk)
         if report.status != ContractReport.Status.QUERIED:
@@ -580,13 +773,14 @@ def report_revise(
         report.status = ContractReport.Status.SUBMITTED
         report._change_reason = "Revised after a query"
         report.save(update_fields=["status", "updated_at"])
-        ReportEvent.objects.create(
+        event = ReportEvent.objects.create(
             report=report,
             kind=ReportEvent.Kind.REVISED,
             actor=actor,
             data={"previous": previous},
         )
         mark_periods_changed([report.period])
+        _notify(ReportEvent.Kind.REVISED, [report], event=event)
     return report
 
 
@@ -603,9 +797,12 @@ def report_accept(*, actor: User, report: ContractReport) -> ContractReport:
         report.decided_by, report.decided_at = actor, timezone.now()
         report._change_reason = "Accepted"
         report.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-        ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.ACCEPTED, actor=actor)
+        event = ReportEvent.objects.create(
+            report=report, kind=ReportEvent.Kind.ACCEPTED, actor=actor
+        )
         if was_queried:  # it comes back into the comparison
             mark_periods_changed([report.period])
+        _notify(ReportEvent.Kind.ACCEPTED, [report], event=event)
     return report
 
 
@@ -641,20 +838,7 @@ def report_query(*, actor: User, report: ContractReport, reason: str) -> Contrac
             report=report, kind=ReportEvent.Kind.QUERIED, actor=actor, message=reason
         )
         mark_periods_changed([report.period])
-        emails = SupplierMembership.objects.filter(
-            supplier_id=report.contract.supplier_id
-        ).values_list("user__email", flat=True)
-        for address in sorted(set(emails)):
-            email_queue(
-                to=address,
-                subject=f"Your report was queried: {report.contract.title}, {report.period_label}",
-                body=(
-                    f"{report.contract.buyer.name} queried the report for "
-                    f"{report.period_label}:\n\n{reason}\n\n"
-                    f"Reply or correct it: {_site_link('reporting:report', report.pk)}\n"
-                ),
-                dedupe_key=f"reporting-event-{event.pk}-{address}",
-            )
+        _notify(ReportEvent.Kind.QUERIED, [report], event=event, message=reason)
     return report
 
 
@@ -678,17 +862,7 @@ def report_reply(*, actor: User, report: ContractReport, message: str) -> Contra
         event = ReportEvent.objects.create(
             report=report, kind=ReportEvent.Kind.REPLIED, actor=actor, message=message
         )
-        if report.decided_by and report.decided_by.email:
-            email_queue(
-                to=report.decided_by.email,
-                subject=f"Reply to your query: {report.contract.title}, {report.period_label}",
-                body=(
-                    f"{report.contract.supplier.name} replied:\n\n{message}\n\n"
-                    f"Accept the report or query it again: "
-                    f"{_site_link('reporting:report', report.pk)}\n"
-                ),
-                dedupe_key=f"reporting-event-{event.pk}",
-            )
+        _notify(ReportEvent.Kind.REPLIED, [report], event=event, message=message)
     return report
 
 
@@ -732,66 +906,64 @@ def _decode(content: bytes | str) -> str:
         ) from None
 
 
-def reports_import_csv(*, actor: User, content: bytes | str) -> CsvImportResult:
-    """Submit many reports from a CSV file: one row per contract and quarter.
-
-    Columns: ``ocid``, ``period`` (2025-Q1), then one per metric code with an
-    optional ``<code>_comment`` beside it. Every bad cell is reported with its
-    row, column and reason; rows without problems are saved, each row whole or
-    not at all (a row with any bad cell saves nothing). All good rows are written
-    in one transaction with bulk inserts, so 10,000 rows take seconds.
-    """
-    if not (actor and actor.is_authenticated):
-        raise PermissionDenied("Sign in to upload reports.")
-    text = _decode(content)
+def _read_csv(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header (normalised names) and the non-blank rows with their line numbers."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
+        rows = [(number, row) for number, row in enumerate(reader, start=2) if any(row)]
     except StopIteration:
         raise DomainError({"file": "The file is empty."}) from None
     except csv.Error as error:
         raise DomainError({"file": f"The file is not a readable CSV: {error}."}) from None
     header = [h.strip().lower().replace(" ", "_") for h in header]
-    scheme = scheme_current()
-    metrics = list(scheme.metrics.all())
-    codes = {m.code for m in metrics}
-    result = CsvImportResult()
     missing = [c for c in ("ocid", "period") if c not in header]
     if missing:
         raise DomainError(
             {"file": f"The first row must name the columns; missing: {', '.join(missing)}."}
         )
-    known = {"ocid", "period", "scheme_version"} | codes | {f"{c}_comment" for c in codes}
+    named = [name for name in header if name]
+    for name in named:
+        if named.count(name) > 1:
+            raise DomainError({"file": f"The column “{name}” appears twice."})
+    if len(rows) > CSV_MAX_ROWS:
+        raise DomainError({"file": f"Upload at most {CSV_MAX_ROWS:,} rows at a time."})
+    return header, rows
+
+
+def reports_import_csv(*, actor: User, content: bytes | str) -> CsvImportResult:
+    """Submit many reports from a CSV file: one row per contract and quarter.
+
+    Columns: ``ocid``, ``period`` (2025-Q1), then one per metric code with an
+    optional ``<code>_comment`` beside it. Each row passes the same
+    :class:`SubmissionCheck` as a report from the form or the API, and the good rows
+    are written by the same :func:`_write_reports`. Every bad cell is reported with
+    its row, column and reason; rows without problems are saved, each row whole or
+    not at all (a row with any bad cell saves nothing).
+    """
+    if not permissions.can_upload_reports(actor):
+        raise PermissionDenied("Only people at a supplier upload reports.")
+    header, rows = _read_csv(_decode(content))
+    ocid_at = header.index("ocid")
+    ocids = {row[ocid_at].strip() for _, row in rows if len(row) > ocid_at}
+    contracts = {
+        c.ocid: c
+        for c in Contract.objects.filter(ocid__in=ocids).select_related("supplier", "created_by")
+    }
+    check = SubmissionCheck(actor=actor, contracts=contracts.values())
+    scheme = check.scheme
+    codes = {m.code for m in check.metrics}
+    comment_of = {f"{c}_comment": c for c in codes}
+    result = CsvImportResult(rows=len(rows))
+    known = {"ocid", "period", "scheme_version"} | codes | set(comment_of)
     for name in header:
         if name and name not in known:
             result.problems.append(
                 CsvProblem(1, name, f"“{name}” is not a metric of {scheme}; column ignored.")
             )
-    seen: set[str] = set()
-    for name in header:
-        if name in seen and name:
-            raise DomainError({"file": f"The column “{name}” appears twice."})
-        seen.add(name)
 
-    try:
-        rows = [(number, row) for number, row in enumerate(reader, start=2) if any(row)]
-    except csv.Error as error:
-        raise DomainError({"file": f"The file is not a readable CSV: {error}."}) from None
-    if len(rows) > CSV_MAX_ROWS:
-        raise DomainError({"file": f"Upload at most {CSV_MAX_ROWS:,} rows at a time."})
-    result.rows = len(rows)
-
-    ocids = {
-        row[header.index("ocid")].strip() for _, row in rows if len(row) > header.index("ocid")
-    }
-    contracts = {c.ocid: c for c in Contract.objects.filter(ocid__in=ocids)}
-    allowed = permissions.supplier_ids_of(actor)
-    existing = set(
-        ContractReport.objects.filter(contract__ocid__in=ocids).values_list("contract_id", "period")
-    )
-    pending: list[tuple[int, Contract, date, dict]] = []
-    claimed: dict[tuple[int, date], int] = {}
-    comment_of = {f"{c}_comment": c for c in codes}
+    pending: list[Submission] = []
+    row_of: dict[tuple[int, date], int] = {}  # (contract, period) -> the row that claims it
     for number, row in rows:
         cells = dict(zip(header, (cell.strip() for cell in row), strict=False))
         problems: list[CsvProblem] = []
@@ -803,136 +975,51 @@ def reports_import_csv(*, actor: User, content: bytes | str) -> CsvImportResult:
             problems.append(CsvProblem(number, "ocid", "Enter the contract's ocid."))
         elif contract is None:
             problems.append(CsvProblem(number, "ocid", f"No contract has the id {ocid}."))
-        elif contract.supplier_id not in allowed:
-            problems.append(
-                CsvProblem(number, "ocid", f"You cannot report on {ocid}: it is not your contract.")
-            )
-            contract = None
-        period = None
+        elif not check.allowed(contract):
+            problems.append(CsvProblem(number, "ocid", _not_yours(contract)))
+            contract = None  # the rest of the row is still checked
         try:
-            period = parse_period(cells.get("period", ""))
-        except PeriodError as error:
-            problems.append(CsvProblem(number, "period", str(error)))
-        version = cells.get("scheme_version", "")
-        if version and version != str(scheme.version):
-            problems.append(
-                CsvProblem(
-                    number,
-                    "scheme_version",
-                    f"Report against version {scheme.version}, the current one, not {version}.",
-                )
+            submission = check.check(
+                contract=contract,
+                period=cells.get("period", ""),
+                values={code: cells.get(code, "") for code in codes},
+                comments={comment_of[k]: v for k, v in cells.items() if k in comment_of},
+                scheme_version=cells.get("scheme_version"),
             )
-        if contract and period:
-            message = _check_period(contract, period)
-            if message:
-                problems.append(CsvProblem(number, "period", message))
-            elif (contract.pk, period) in existing:
+        except ValidationError as error:
+            problems += [
+                CsvProblem(number, column, message)
+                for column, messages in error.message_dict.items()
+                for message in messages
+            ]
+        else:
+            key = (contract.pk, submission.period) if contract else None
+            if key in row_of:
                 problems.append(
                     CsvProblem(
                         number,
                         "period",
-                        f"A report for {period_code(period)} on {ocid} was already submitted.",
+                        f"Row {row_of[key]} already reports "
+                        f"{period_code(submission.period)} on {ocid}.",
                     )
                 )
-            elif (contract.pk, period) in claimed:
-                problems.append(
-                    CsvProblem(
-                        number,
-                        "period",
-                        f"Row {claimed[(contract.pk, period)]} already reports "
-                        f"{period_code(period)} on {ocid}.",
-                    )
-                )
-        values = {code: cells.get(code, "") for code in codes}
-        comments = {comment_of[k]: v for k, v in cells.items() if k in comment_of}
-        cleaned = clean_values(metrics, values, comments, scheme_label=str(scheme))
-        for code, problem in cleaned.errors.items():
-            problems.append(CsvProblem(number, code, problem.message))
-        if problems:
-            result.problems.extend(problems)
-            continue
-        claimed[(contract.pk, period)] = number
-        pending.append((number, contract, period, cleaned.values))
+            elif key and not problems:
+                row_of[key] = number
+                pending.append(submission)
+        result.problems.extend(problems)
 
     if pending:
-        result.created = _bulk_submit(actor=actor, scheme=scheme, pending=pending, result=result)
-    return result
-
-
-def _bulk_submit(
-    *, actor: User, scheme: ReportingScheme, pending: list, result: CsvImportResult
-) -> list[ContractReport]:
-    now = timezone.now()
-    with transaction.atomic():
-        contract_ids = sorted({contract.pk for _, contract, _, _ in pending})
-        # Lock in id order (no deadlock with another upload), then re-check duplicates:
-        # report_submit takes the same lock, so nothing can slip in between.
-        list(
-            Contract.objects.select_for_update()
-            .filter(pk__in=contract_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
+        result.created, late = _write_reports(
+            actor=actor, scheme=scheme, submissions=pending, reason="Submitted by CSV upload"
         )
-        taken = set(
-            ContractReport.objects.filter(contract_id__in=contract_ids).values_list(
-                "contract_id", "period"
+        result.problems += [
+            CsvProblem(
+                row_of[(s.contract.pk, s.period)], "period", _already_reported(s.contract, s.period)
             )
-        )
-        rows = []
-        for number, contract, period, values in pending:
-            if (contract.pk, period) in taken:
-                result.problems.append(
-                    CsvProblem(
-                        number,
-                        "period",
-                        f"A report for {period_code(period)} on {contract.ocid} was submitted "
-                        "while the file was being read.",
-                    )
-                )
-                continue
-            rows.append((contract, period, values))
-        reports = [
-            ContractReport(
-                contract=contract,
-                period=period,
-                scheme=scheme,
-                submitted_by=actor,
-                submitted_at=now,
-                updated_at=now,
-            )
-            for contract, period, _ in rows
+            for s in late
         ]
-        reports = bulk_create_with_history(
-            reports,
-            ContractReport,
-            batch_size=2000,
-            default_user=actor,
-            default_change_reason="Submitted by CSV upload",
-        )
-        # bulk_create_with_history returns the objects with their new primary keys.
-        ReportValue.objects.bulk_create(
-            (
-                ReportValue(report=report, metric_id=m, period=report.period, value=v, comment=c)
-                for report, (_, _, values) in zip(reports, rows, strict=True)
-                for m, (v, c) in values.items()
-            ),
-            batch_size=5000,
-        )
-        ReportEvent.objects.bulk_create(
-            (
-                ReportEvent(
-                    report=report,
-                    kind=ReportEvent.Kind.SUBMITTED,
-                    actor=actor,
-                    message="Submitted by CSV upload.",
-                )
-                for report in reports
-            ),
-            batch_size=5000,
-        )
-        mark_periods_changed({report.period for report in reports})
     result.problems.sort(key=lambda p: (p.row, p.column))
-    return reports
+    return result
 
 
 def csv_template(scheme: ReportingScheme | None = None) -> str:

@@ -52,7 +52,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             **data,
             "can_create": permissions.can_create_contract(user),
-            "is_supplier": bool(permissions.supplier_ids_of(user)),
+            "is_supplier": permissions.can_upload_reports(user),
         },
     )
 
@@ -82,35 +82,12 @@ def yours(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return _deny(request)
-    supplier_ids = permissions.supplier_ids_of(user)
-    contracts = selectors.contracts_base().none()
-    if supplier_ids:
-        contracts = selectors.contracts_base().filter(supplier_id__in=supplier_ids)
-    to_review = ContractReport.objects.none()
-    if permissions.can_create_contract(user) and user.public_body_id:
-        contracts = contracts | selectors.contracts_base().filter(buyer_id=user.public_body_id)
-        to_review = (
-            ContractReport.objects.filter(
-                contract__buyer_id=user.public_body_id, status=ContractReport.Status.SUBMITTED
-            )
-            .select_related("contract__supplier")
-            .order_by("period", "contract__title")[:50]
-        )
-    queried = (
-        ContractReport.objects.filter(
-            contract__supplier_id__in=supplier_ids, status=ContractReport.Status.QUERIED
-        )
-        .select_related("contract__buyer")
-        .order_by("period")[:50]
-    )
     return render(
         request,
         "reporting/yours.html",
         {
-            "contracts": contracts.order_by("title")[:200],
-            "to_review": to_review,
-            "queried": queried if supplier_ids else [],
-            "is_supplier": bool(supplier_ids),
+            **selectors.yours(user),
+            "is_supplier": permissions.can_upload_reports(user),
             "can_create": permissions.can_create_contract(user),
         },
     )
@@ -217,10 +194,9 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _get_report(request: HttpRequest, pk: int) -> ContractReport:
-    report = get_object_or_404(selectors.reports_with_related(ContractReport.objects.all()), pk=pk)
-    if not permissions.can_see_report(request.user, report):
-        raise Http404
-    return report
+    """The report if ``request.user`` may see it, else 404 (a queried report is not public)."""
+    visible = selectors.reports_visible_to(request.user)
+    return get_object_or_404(selectors.reports_with_related(visible), pk=pk)
 
 
 @require_GET
@@ -352,7 +328,7 @@ def report_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
-    if not permissions.supplier_ids_of(request.user):
+    if not permissions.can_upload_reports(request.user):
         return _deny(request)
     form = forms.CsvUploadForm(request.POST or None, request.FILES or None)
     result = None

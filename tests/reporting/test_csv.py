@@ -82,7 +82,7 @@ def test_already_submitted_periods_are_refused(owner, supplier, submit):
     submit(contract, user=owner)
     result = services.reports_import_csv(actor=owner, content=make_csv([good_row(contract)]))
     assert not result.created
-    assert "already submitted" in result.problems[0].message
+    assert "already been submitted" in result.problems[0].message
     assert (result.problems[0].row, result.problems[0].column) == (2, "period")
 
 
