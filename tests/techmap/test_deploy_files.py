@@ -93,3 +93,15 @@ def test_the_build_context_leaves_out_local_state():
     # …but keeps what the Dockerfile copies.
     for copied in re.findall(r"^COPY (?!--from)(\S+)", DOCKERFILE, re.MULTILINE):
         assert copied not in ignored, copied
+
+
+def test_the_readme_lists_every_variable_settings_read():
+    readme = (BASE_DIR / "README.md").read_text()
+    table = readme[readme.index("## Configuration") : readme.index("## Running in production")]
+    internal = {"TECHMAP_TEST_BROKER_URL"}  # set by the pytest plugin, never by people
+    names = set(re.findall(r'\benv(?:_bool|_list)?\(\s*"([A-Z0-9_]+)"', SETTINGS))
+    names |= set(re.findall(r'\brequired\(\s*"([A-Z0-9_]+)"', SETTINGS))
+    assert "API_THROTTLE_ANON" in names and "EMAIL_BACKEND" in names  # the regex sees them
+    missing = sorted(name for name in names - internal if f"`{name}`" not in table)
+    assert not missing, missing
+    assert "`WEB_CONCURRENCY`" in table and "gunicorn worker processes" in table
