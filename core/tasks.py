@@ -21,6 +21,10 @@ def enqueue(task, *args, **kwargs) -> bool:
     work and loses none.
     """
     if isinstance(task, str):
+        if task not in current_app.tasks:
+            # Outside a worker (manage.py seed_demo) no tasks module may be imported yet:
+            # autodiscovery imports every app's tasks.py.
+            current_app.loader.import_default_modules()
         task = current_app.tasks[task]
     try:
         task.apply_async(args=args, kwargs=kwargs)

@@ -245,3 +245,23 @@ def test_embedded_sees_url_files(tmp_path, monkeypatch):
     monkeypatch.setenv("REDIS_URL_FILE", str(tmp_path / "url"))
     assert embedded.configured("DATABASE_URL") == "postgres://elsewhere/techmap"
     assert not embedded.wanted()
+
+
+def test_a_management_command_can_queue_a_task_by_name():
+    # make run's seed_demo runs in its own process, where no tasks module was imported:
+    # queueing by name must find the task (the broker here is down, so it is left for the
+    # sweep), not fail the seeding with NotRegistered.
+    script = (
+        "from core.tasks import enqueue; print(enqueue('engagement.tasks.send_request_alerts', 0))"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        script,
+        DJANGO_ENV="development",
+        DATABASE_URL=SERVERS["DATABASE_URL"],
+        REDIS_URL=SERVERS["REDIS_URL"],
+        CELERY_BROKER_URL="redis://127.0.0.1:1/0",
+    )
+    assert "NotRegistered" not in result.stderr, result.stderr
+    assert _last_line(result) == "False"
