@@ -22,6 +22,7 @@ crash or Ctrl-C loses nothing already committed and the next run resumes where i
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +47,8 @@ PUBLISHERS_BY_PREFIX = {
 }
 ENGAGEMENT_DOCUMENT = "marketengagementnotice"
 # Awards with these statuses name no winner; they are passed over, not refused.
+# "Other - " (nothing after the dash) and "" say nothing about the method.
+_EMPTY_DETAILS = re.compile(r"^\s*(other)?\s*-?\s*$", re.IGNORECASE)
 NO_WINNER_STATUSES = {"pending", "cancelled", "unsuccessful"}
 
 Progress = Callable[[int], None]
@@ -363,7 +366,7 @@ class _Importer:
             "additional_cpv_codes": more_cpv,
             "procurement_method": method,
             # "Other - " and "" say nothing.
-            "procurement_method_details": details.rstrip(" -") if details.strip(" -") else "",
+            "procurement_method_details": "" if _EMPTY_DETAILS.match(details) else details,
             "notice_url": notice_url(
                 award, *contracts, tender, preferred=("awardNotice", "contractNotice")
             ),

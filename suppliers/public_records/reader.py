@@ -89,8 +89,16 @@ def read_bytes(data: bytes, *, name: str) -> Iterator[SourcedRelease]:
 
 def read_stream(handle: IO[bytes], *, name: str) -> Iterator[SourcedRelease]:
     """The releases in a seekable byte stream: JSON Lines or one JSON document."""
-    first = handle.readline(_FIRST_LINE_LIMIT)
-    rest = handle.readline(_FIRST_LINE_LIMIT)
+    first = rest = b""
+    for _ in range(1000):  # the first two non-blank lines, past any blank ones
+        line = handle.readline(_FIRST_LINE_LIMIT)
+        if not line:
+            break
+        if line.strip():
+            if first:
+                rest = line
+                break
+            first = line
     if first.strip() and rest.strip():
         # Two non-empty lines, the first a whole JSON value: JSON Lines.
         try:

@@ -31,8 +31,12 @@ POSTCODE_AREA_TO_ITL1: dict[str, str] = {
     area: code for code, areas in _AREAS_BY_REGION.items() for area in areas.split()
 }
 
-# A full UK postcode anywhere in a piece of text (addresses put it in any line).
-_POSTCODE = re.compile(r"\b([A-Z]{1,2})([0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
+# A full UK postcode anywhere in a piece of text (addresses put it in any line). Some
+# published addresses lost their line breaks' backslashes ("rnMK5 8HJ" for "\\r\\nMK5 8HJ"),
+# so a postcode may also follow a literal "rn".
+_POSTCODE = re.compile(
+    r"(?:(?<![A-Za-z])|(?<=rn))([A-Z]{1,2})([0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE
+)
 _OUTWARD = re.compile(r"^([A-Z]{1,2})[0-9]", re.IGNORECASE)
 
 

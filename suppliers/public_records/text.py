@@ -17,6 +17,7 @@ import ftfy
 LEGAL_FORM_WORDS = frozenset({"ltd", "limited", "plc", "llp"})
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # Upper-case words kept so when a name in capitals is made readable.
+_SMALL_WORDS = {"LTD": "Ltd", "AND": "and", "OF": "of", "THE": "the", "FOR": "for", "T/A": "t/a"}
 _KEEP_UPPER = frozenset({"LLP", "PLC", "UK", "NHS", "IT", "CIC", "LP", "GB", "BBC", "HMRC"})
 
 
@@ -53,11 +54,14 @@ def display_name(name: object) -> str:
 
     def word(w: str) -> str:
         core = w.strip("().,&-'")
+        if core in _SMALL_WORDS:
+            return w.replace(core, _SMALL_WORDS[core])
         if core in _KEEP_UPPER or (core.isalpha() and not set(core) & set("AEIOUY")):
             return w
         return w.capitalize() if w[:1].isalpha() else w[:1] + w[1:].capitalize()
 
-    return " ".join(word(w) for w in text.split(" "))
+    shown = " ".join(word(w) for w in text.split(" "))
+    return shown[:1].upper() + shown[1:]
 
 
 def parse_datetime(value: object) -> datetime | None:
