@@ -260,7 +260,7 @@ def _generate(contracts: int, quarters: int, suppliers: int) -> dict:
             Supplier(
                 name=f"Bench reporting supplier {n}",
                 slug=f"bench-reporting-{n}",
-                companies_house_number=f"RB{n:06d}",
+                companies_house_number=f"SC{n:06d}",
                 size=Supplier.Size.SMALL,
                 status=Supplier.Status.PUBLISHED,
             )

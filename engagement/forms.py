@@ -533,9 +533,10 @@ class AttendanceForm(forms.Form):
         )
 
     def clean_companies_house_number(self):
+        from suppliers.companies_house import normalise_company_number
         from suppliers.models import Supplier
 
-        number = self.cleaned_data["companies_house_number"].strip().upper()
+        number = normalise_company_number(self.cleaned_data["companies_house_number"])
         supplier = Supplier.objects.filter(companies_house_number=number).first()
         if supplier is None:
             raise ValidationError("No supplier on Techmap has that Companies House number")

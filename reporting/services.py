@@ -51,6 +51,7 @@ from reporting.periods import (
     quarter_start,
 )
 from reporting.validation import clean_values
+from suppliers.companies_house import parse_company_number
 from suppliers.models import Capability, CapabilityGroup, Supplier, SupplierMembership
 
 STANDARD_CODE = "techmap-standard"
@@ -263,10 +264,7 @@ def _gb_coh(party: Mapping) -> str | None:
     identifiers = [party.get("identifier") or {}, *(party.get("additionalIdentifiers") or [])]
     for identifier in identifiers:
         if isinstance(identifier, Mapping) and identifier.get("scheme") == "GB-COH":
-            number = str(identifier.get("id") or "").strip().upper().replace(" ", "")
-            if number.isdigit() and len(number) < 8:
-                number = number.zfill(8)
-            return number or None
+            return parse_company_number(identifier.get("id"))
     return None
 
 

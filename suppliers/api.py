@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery
@@ -40,7 +39,6 @@ from rest_framework.response import Response
 from accounts.permissions import is_moderator
 from core.api.permissions import ALLOW_ANY, AUTHENTICATED
 from core.api.views import ApiView, ApiViewSet, ReadOnlyApiViewSet
-from core.errors import DomainError
 from suppliers import registry_version, services
 from suppliers.filters import SupplierFilterSet
 from suppliers.importer import COLUMNS as IMPORT_COLUMNS
@@ -538,27 +536,6 @@ def _editable_queryset(user) -> QuerySet[Supplier]:
     )
 
 
-def _with_conflicts(error: DomainError, *, number: str | None, exclude_pk: int | None):
-    """The service's refusal, with a Companies House number already in use marked ``unique``.
-
-    The services report it as a plain field error (the code is lost in
-    ``suppliers.services._full_clean``); marked, the API answers 409 Conflict instead of 400.
-    TODO: drop this once the services keep the ``unique`` code of the model's validation.
-    """
-    field = "companies_house_number"
-    errors = getattr(error, "error_dict", {})
-    if field not in errors or not number:
-        return error
-    taken = Supplier.objects.filter(companies_house_number=number.strip().upper())
-    if exclude_pk is not None:
-        taken = taken.exclude(pk=exclude_pk)
-    if len(errors) != 1 or not taken.exists():
-        return error
-    return DomainError(
-        {field: [DjangoValidationError(m, code="unique") for m in errors[field][0].messages]}
-    )
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Suppliers you work for",
@@ -626,27 +603,23 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         serializer = SupplierWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        try:
-            if can_create_supplier(request.user):  # moderators add suppliers directly
-                supplier = services.supplier_create(
-                    actor=request.user, change_reason="Created through the API", **data
+        if can_create_supplier(request.user):  # moderators add suppliers directly
+            supplier = services.supplier_create(
+                actor=request.user, change_reason="Created through the API", **data
+            )
+        else:  # everyone else registers a draft, which moderators review
+            with transaction.atomic():
+                supplier = services.supplier_register(
+                    actor=request.user,
+                    companies_house_number=data.pop("companies_house_number"),
+                    name=data.pop("name"),
                 )
-            else:  # everyone else registers a draft, which moderators review
-                with transaction.atomic():
-                    supplier = services.supplier_register(
-                        actor=request.user,
-                        companies_house_number=data.pop("companies_house_number"),
-                        name=data.pop("name"),
-                    )
-                    services.supplier_profile_update(
-                        actor=request.user,
-                        supplier=supplier,
-                        change_reason="Registered through the API",
-                        **data,
-                    )
-        except DomainError as error:
-            number = serializer.validated_data.get("companies_house_number")
-            raise _with_conflicts(error, number=number, exclude_pk=None) from error
+                services.supplier_profile_update(
+                    actor=request.user,
+                    supplier=supplier,
+                    change_reason="Registered through the API",
+                    **data,
+                )
         data = self._reload(supplier)
         return Response(data, status=201, headers={"Location": data["url"]})
 
@@ -658,25 +631,21 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         status = 200
-        try:
-            if is_moderator(request.user):
-                services.supplier_update(
-                    actor=request.user,
-                    supplier=supplier,
-                    change_reason="Changed through the API",
-                    **data,
-                )
-            else:
-                # A live profile stays as it is: the change waits for review as a revision.
-                result = services.supplier_profile_update(
-                    actor=request.user,
-                    supplier=supplier,
-                    change_reason="Changed through the API",
-                    **data,
-                )
-                if isinstance(result, SupplierRevision):
-                    status = 202
-        except DomainError as error:
-            number = data.get("companies_house_number")
-            raise _with_conflicts(error, number=number, exclude_pk=supplier.pk) from error
+        if is_moderator(request.user):
+            services.supplier_update(
+                actor=request.user,
+                supplier=supplier,
+                change_reason="Changed through the API",
+                **data,
+            )
+        else:
+            # A live profile stays as it is: the change waits for review as a revision.
+            result = services.supplier_profile_update(
+                actor=request.user,
+                supplier=supplier,
+                change_reason="Changed through the API",
+                **data,
+            )
+            if isinstance(result, SupplierRevision):
+                status = 202
         return Response(self._reload(supplier), status=status)

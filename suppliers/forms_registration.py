@@ -66,8 +66,8 @@ class ReasonForm(forms.Form):
 
 from django.utils import timezone  # noqa: E402
 
+from suppliers.companies_house import normalise_company_number  # noqa: E402
 from suppliers.models import (  # noqa: E402
-    COMPANIES_HOUSE_NUMBER_RE,
     Capability,
     CaseStudy,
     Certification,
@@ -77,28 +77,24 @@ from suppliers.models import (  # noqa: E402
 )
 
 
+class CompaniesHouseNumberField(forms.CharField):
+    """A Companies House number in any spelling, cleaned to its stored form (or refused)
+    by the one rule, ``suppliers.companies_house``."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        return normalise_company_number(value) if value else value
+
+
 class CompaniesHouseNumberForm(forms.Form):
-    companies_house_number = forms.RegexField(
+    companies_house_number = CompaniesHouseNumberField(
         label="What is the organisation's Companies House number?",
         help_text="8 characters, for example 01234567 or SC123456.",
-        regex=COMPANIES_HOUSE_NUMBER_RE,
-        max_length=12,
-        error_messages={
-            "required": "Enter the Companies House number",
-            "invalid": "Enter a Companies House number of 8 characters: 8 digits, or 2 letters "
-            "(such as SC or NI) followed by 6 digits",
-        },
+        max_length=20,
+        error_messages={"required": "Enter the Companies House number"},
     )
 
-    def clean_companies_house_number(self) -> str:
-        return self.cleaned_data["companies_house_number"]
-
     def __init__(self, *args, **kwargs) -> None:
-        if args and args[0] is not None:
-            data = args[0].copy()
-            raw = data.get("companies_house_number", "")
-            data["companies_house_number"] = raw.replace(" ", "").upper()
-            args = (data, *args[1:])
         super().__init__(*args, **kwargs)
         self.helper = _helper(
             Field.text(

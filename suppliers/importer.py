@@ -41,14 +41,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from suppliers import registry_version
+from suppliers.companies_house import parse_company_number
 from suppliers.models import (
-    COMPANIES_HOUSE_NUMBER_RE,
     Capability,
     Certification,
     Framework,
@@ -99,7 +100,6 @@ IMPORTED_FIELDS = (
     "published_at",
 )
 
-_CH_RE = re.compile(COMPANIES_HOUSE_NUMBER_RE)
 _SPACES_RE = re.compile(r"\s+")
 _url_validator = URLValidator(schemes=["http", "https"])
 _MAX_INT = 2_147_483_647
@@ -287,13 +287,15 @@ def _parse_row(line: int, cells: dict[str, str], lookups: _Lookups) -> tuple[_Ro
     errors: list[str] = []
     if any("\x00" in value for value in cells.values()):
         return None, "contains a NUL character (is it really a CSV file?)"
-    number = _SPACES_RE.sub("", cells["companies_house_number"]).upper()
-    if not number:
+    raw_number = cells["companies_house_number"].strip()
+    number = parse_company_number(raw_number)
+    if not raw_number:
         errors.append("companies_house_number is empty")
-    elif not _CH_RE.match(number):
-        hint = " (did a spreadsheet remove leading zeros?)" if number.isdigit() else ""
+    elif number is None:
         errors.append(
-            f"companies_house_number '{number}' is not 8 digits or 2 letters and 6 digits{hint}"
+            f"companies_house_number '{raw_number}' is not 8 digits or 2 letters and 6 digits "
+            "(or a prefix such as SC, NI, OC or R followed by fewer digits, which are "
+            "zero-padded)"
         )
     name = _SPACES_RE.sub(" ", cells["name"]).strip()
     if not name:
@@ -363,6 +365,14 @@ def _parse_row(line: int, cells: dict[str, str], lookups: _Lookups) -> tuple[_Ro
 # --- Writing a batch -----------------------------------------------------------
 
 
+def _sql_param(value: Any) -> Any:
+    """A value for the INSERT's unnest(): a list (an array column) as an array literal."""
+    if isinstance(value, list):
+        quoted = ('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value)
+        return "{" + ",".join(quoted) + "}"
+    return value
+
+
 def _array_cast(model_field) -> str:
     target = model_field.target_field if model_field.is_relation else model_field
     return f"%s::{target.db_type(connection)}[]"
@@ -398,9 +408,15 @@ def _insert_sql() -> tuple[str, list[str]]:
         for f in Supplier._meta.concrete_fields
         if not f.primary_key and f.name not in Supplier.DERIVED_FIELDS
     ]
-    casts = ", ".join(_array_cast(f) for f in fields)
+    # Array columns (Supplier.sic_codes …) travel as array literals like the id arrays
+    # below: unnest() of a two-dimensional array would flatten them.
+    fields.sort(key=lambda f: isinstance(f, ArrayField))
+    casts = ", ".join("%s::text[]" if isinstance(f, ArrayField) else _array_cast(f) for f in fields)
     names = ", ".join(f.column for f in fields)
-    values = ", ".join(f"v.{f.column}" for f in fields)
+    values = ", ".join(
+        f"v.{f.column}::{f.db_type(connection)}" if isinstance(f, ArrayField) else f"v.{f.column}"
+        for f in fields
+    )
     vector = search_vector_sql(
         name="v.name",
         summary="v.summary",
@@ -582,7 +598,7 @@ class _Importer:
                 ]
                 cursor.execute(
                     self.insert_sql,
-                    [[getattr(s, a) for s in new] for a in self.insert_attnames]
+                    [[_sql_param(getattr(s, a)) for s in new] for a in self.insert_attnames]
                     + id_arrays
                     + [capability_text],
                 )

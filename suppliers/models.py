@@ -16,13 +16,15 @@ from django.db import models
 from django.db.models.functions import Lower, Upper
 from simple_history.models import HistoricalRecords
 
-# 8 characters: 8 digits, or a two-letter prefix (SC, NI, OC, SO, NC, …) and 6 digits.
-COMPANIES_HOUSE_NUMBER_RE = r"^([0-9]{8}|[A-Z]{2}[0-9]{6})$"
+from suppliers import companies_house
+
+# The storage check (validator and database constraint): 8 digits, a two-letter prefix and
+# 6 digits, or R and 7 digits. Input is normalised and checked by suppliers.companies_house.
+COMPANIES_HOUSE_NUMBER_RE = r"^([0-9]{8}|[A-Z]{2}[0-9]{6}|R[0-9]{7})$"
 companies_house_number_validator = RegexValidator(
     COMPANIES_HOUSE_NUMBER_RE,
-    "Enter a Companies House number of 8 characters: 8 digits, or 2 letters "
-    "(such as SC or NI) followed by 6 digits.",
-    code="invalid_companies_house_number",
+    companies_house.INVALID_MESSAGE,
+    code=companies_house.INVALID_CODE,
 )
 
 
@@ -203,7 +205,9 @@ class Supplier(models.Model):
         null=True, blank=True, help_text="When its organisation claimed a public-records profile."
     )
     public_scale = models.CharField(
-        max_length=10, blank=True, help_text="Size as published in notices (OCDS scale: sme, large)."
+        max_length=10,
+        blank=True,
+        help_text="Size as published in notices (OCDS scale: sme, large).",
     )
     companies_house_status = models.CharField(max_length=60, blank=True)
     incorporated_on = models.DateField(null=True, blank=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from suppliers.companies_house import normalise_company_number
 from suppliers.filters import CODE_PARAMETERS, MAX_VALUES
 from suppliers.models import (
-    COMPANIES_HOUSE_NUMBER_RE,
     Capability,
     CapabilityGroup,
     CaseStudy,
@@ -461,6 +462,17 @@ class StrictRegexField(_StrictString, serializers.RegexField):
     pass
 
 
+class CompaniesHouseNumberField(StrictCharField):
+    """A Companies House number in any spelling, as its stored form (suppliers.companies_house)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return normalise_company_number(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from error
+
+
 class StrictIntegerField(serializers.IntegerField):
     """JSON integers only (not "5", 5.0 or true)."""
 
@@ -509,10 +521,11 @@ class SupplierWriteSerializer(serializers.Serializer):
     """
 
     name = StrictCharField(max_length=200)
-    companies_house_number = StrictRegexField(
-        COMPANIES_HOUSE_NUMBER_RE,
-        max_length=8,
-        help_text="8 digits, or 2 capital letters (SC, NI, OC, …) and 6 digits.",
+    companies_house_number = CompaniesHouseNumberField(
+        max_length=20,
+        help_text="8 digits, or a prefix (SC, NI, OC, R, …) and digits. Case, spaces and "
+        "hyphens do not matter, and shorter numbers are zero-padded: `sc 12345` is stored "
+        "as `SC012345`.",
     )
     website = StrictRegexField(
         WEBSITE_RE,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import DomainError
+from suppliers.companies_house import normalise_company_number
 from suppliers.models import (
     Capability,
     CapabilityGroup,
@@ -179,19 +180,31 @@ def _check_fields(fields: dict[str, Any], allowed: Iterable[str]) -> None:
 
 def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
     fields = dict(fields)
-    if isinstance(fields.get("companies_house_number"), str):
-        fields["companies_house_number"] = fields["companies_house_number"].strip().upper()
+    number = fields.get("companies_house_number")
+    if isinstance(number, str) and number.strip():
+        fields["companies_house_number"] = company_number(number)
     for key in ("name", "website", "summary", "contact_name", "contact_email", "contact_phone"):
         if isinstance(fields.get(key), str):
             fields[key] = fields[key].strip()
     return fields
 
 
+def company_number(value: str) -> str:
+    """The stored form of a Companies House number (``suppliers.companies_house``), or a
+    DomainError on ``companies_house_number`` saying what a number looks like."""
+    try:
+        return normalise_company_number(value)
+    except ValidationError as exc:
+        raise DomainError({"companies_house_number": exc.error_list}) from exc
+
+
 def _full_clean(supplier: Supplier) -> None:
+    """The model's own checks, as a DomainError that keeps each error's code (``unique``
+    for a Companies House number already in use, which the API answers with a 409)."""
     try:
         supplier.full_clean(exclude=Supplier.DERIVED_FIELDS)
     except ValidationError as exc:
-        raise DomainError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+        raise DomainError(exc.error_dict if hasattr(exc, "error_dict") else exc.error_list) from exc
 
 
 def _set_m2m(supplier: Supplier, m2m: dict[str, Iterable]) -> bool:

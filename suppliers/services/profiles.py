@@ -31,6 +31,7 @@ from suppliers.services._common import (
     _id,
     _normalise,
     _set_m2m,
+    company_number,
     record_supplier_history,
     slug_for,
 )
@@ -94,7 +95,11 @@ def supplier_create(*, actor, change_reason: str = "Created", **fields: Any) -> 
                 continue
             if "companies_house_number" in str(exc):
                 raise DomainError(
-                    {"companies_house_number": "A supplier with this number already exists."}
+                    {
+                        "companies_house_number": ValidationError(
+                            "A supplier with this number already exists.", code="unique"
+                        )
+                    }
                 ) from exc
             raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -232,15 +237,16 @@ def supplier_register(*, actor, companies_house_number: str, name: str) -> Suppl
     """
     if not permissions.can_register_supplier(actor):
         raise PermissionDenied("Sign in with a supplier account to register an organisation.")
-    number = (companies_house_number or "").strip().upper().replace(" ", "")
+    number = company_number(companies_house_number or "")
     existing = Supplier.objects.filter(companies_house_number=number).first()
     if existing is not None:
         raise DomainError(
             {
-                "companies_house_number": (
+                "companies_house_number": ValidationError(
                     f"An organisation with Companies House number {number} is already on "
                     f"Techmap ({existing.name}). To join it, ask one of its owners to invite "
-                    "you from its ‘Manage your organisation’ page."
+                    "you from its ‘Manage your organisation’ page.",
+                    code="unique",
                 )
             }
         )

@@ -18,7 +18,9 @@ def test_register_through_every_page(client):
     client.force_login(user)
     assert client.get("/suppliers/register/").status_code == 200
     response = client.post(
-        "/suppliers/register/companies-house-number/", {"companies_house_number": "12"}
+        # Not "12": short numbers are zero-padded (00000012) by the Companies House rule.
+        "/suppliers/register/companies-house-number/",
+        {"companies_house_number": "XX123456"},
     )
     assert response.status_code == 200
     assert b"govuk-error-summary" in response.content

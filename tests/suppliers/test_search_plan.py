@@ -14,6 +14,7 @@ import re
 import pytest
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
+from django.db.models import BooleanField
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
@@ -55,6 +56,8 @@ def big_register(db):
     for field in Supplier._meta.concrete_fields:
         if field.column not in columns and not field.primary_key:
             empty = "'{}'" if isinstance(field, ArrayField) else "''"
+            if isinstance(field, BooleanField):
+                empty = "false"
             columns[field.column] = "NULL" if field.null else empty
     with connection.cursor() as cursor:
         cursor.execute(
