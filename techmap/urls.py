@@ -29,6 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "techmap.views.bad_request"
 handler403 = "techmap.views.permission_denied"
 handler404 = "techmap.views.page_not_found"
 handler500 = "techmap.views.server_error"

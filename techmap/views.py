@@ -66,6 +66,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 400s (a Host not allowed, a body over the size limit, …)."""
+    if api_errors.is_api_request(request):
+        return api_errors.django_error_response(request, 400)
+    from django.views import defaults
+
+    return defaults.bad_request(request, exception)
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if api_errors.is_api_request(request):  # never an HTML page under /api/v1/
         return api_errors.django_error_response(request, 403)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
+from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 from core.api.permissions import token_scope
+
+logger = logging.getLogger(__name__)
 
 
 class _LiveRateThrottle(throttling.SimpleRateThrottle):
@@ -15,6 +20,13 @@ class _LiveRateThrottle(throttling.SimpleRateThrottle):
     apply). With Redis as the cache, ``SET key 0 EX window NX`` and ``INCR key`` go in one
     pipeline; the answer is a 429 whose ``Retry-After`` is the time left in the window. With
     another cache backend it falls back to DRF's sliding window.
+
+    When Redis cannot be reached the request is let through and a warning logged: an outage
+    of the counter must not take the API's reads down with it.
+
+    The caller's address is ``REMOTE_ADDR``, or the ``X-Forwarded-For`` entry that the
+    ``NUM_PROXIES`` trusted proxies in front of the site added (DRF's rule): a client cannot
+    pick a new identity per request by sending a header of its own.
     """
 
     cache_format = "api-throttle:%(scope)s:%(ident)s"
@@ -30,6 +42,13 @@ class _LiveRateThrottle(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
+        try:
+            return self._count(request, view)
+        except (RedisError, OSError):
+            logger.warning("throttle %s not counted: Redis unavailable", self.scope, exc_info=True)
+            return True
+
+    def _count(self, request, view) -> bool:
         client = redis_client(self.cache)
         if client is None:
             return super().allow_request(request, view)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
 from rest_framework.views import APIView
 
 from core.api.permissions import ALLOW_ANY, ActionPermission, ObjectRule, PermissionRule
-from core.querystring import check_query_params
+from core.querystring import NUL, check_query_params
 
 
 class ApiMixin:
@@ -17,6 +17,9 @@ class ApiMixin:
     object_permissions: dict[str, ObjectRule] = {}
 
     def initial(self, request, *args, **kwargs):
+        # No slug, code or ocid holds a NUL byte (PostgreSQL cannot even compare one).
+        if any(NUL in str(value) for value in kwargs.values()):
+            raise exceptions.NotFound()
         check_query_params(request)
         super().initial(request, *args, **kwargs)
 
