@@ -230,6 +230,12 @@ CELERY_BEAT_SCHEDULE["den-remind-overdue-trials"] = {
     "task": "innovation_den.tasks.remind_overdue_trials",
     "schedule": NIGHTLY_CRONTAB,
 }
+# Public contract data from Contracts Finder and Find a Tender, after the publishers' own
+# overnight runs; the comparison and reminders above do not depend on it.
+CELERY_BEAT_SCHEDULE["suppliers-fetch-public-contracts"] = {
+    "task": "suppliers.tasks.fetch_public_contracts",
+    "schedule": crontab(hour=(NIGHTLY_HOUR + 1) % 24, minute=30),
+}
 
 # A registry search without words reads every published supplier: cache it briefly.
 SUPPLIER_SEARCH_CACHE_SECONDS = int(
