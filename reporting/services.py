@@ -73,6 +73,58 @@ def scheme_current(code: str = STANDARD_CODE) -> ReportingScheme:
     return scheme
 
 
+def _deny_unless_scheme_manager(actor: User) -> None:
+    if not permissions.can_manage_schemes(actor):
+        raise PermissionDenied("Only moderators manage reporting schemes.")
+
+
+def _start_draft(*, code: str, name: str, description: str, reason: str) -> ReportingScheme:
+    """A new draft version of standard ``code``: the one place a version number is chosen.
+
+    Refuses while the standard already has a draft (there is one draft at a time).
+    Runs inside the caller's transaction.
+    """
+    # Lock the standard's versions so two drafts cannot take the same number.
+    list(ReportingScheme.objects.select_for_update().filter(code=code).values_list("pk"))
+    draft = ReportingScheme.objects.filter(code=code, status=ReportingScheme.Status.DRAFT).first()
+    if draft:
+        raise DomainError(
+            f"Version {draft.version} of {draft.name} is already a draft: edit that one."
+        )
+    latest = ReportingScheme.objects.filter(code=code).aggregate(v=Max("version"))["v"]
+    new = ReportingScheme(
+        code=code,
+        version=(latest or 0) + 1,
+        name=name,
+        description=description,
+        status=ReportingScheme.Status.DRAFT,
+    )
+    try:
+        new.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise DomainError(error.message_dict) from None
+    new._change_reason = reason
+    new.save()
+    return new
+
+
+def scheme_create(*, actor: User, code: str, name: str, description: str = "") -> ReportingScheme:
+    """Start a standard, or a new version of one, as an empty draft.
+
+    Before: the actor is a moderator and the standard ``code`` has no draft.
+    After: a draft with the next version number (1 for a new standard) and no metrics;
+    published versions are untouched.
+    """
+    _deny_unless_scheme_manager(actor)
+    with transaction.atomic():
+        return _start_draft(
+            code=(code or "").strip(),
+            name=(name or "").strip(),
+            description=description,
+            reason="Created",
+        )
+
+
 def scheme_new_draft(*, actor: User, scheme: ReportingScheme) -> ReportingScheme:
     """Copy a scheme version and its metrics into a new draft version.
 
@@ -80,27 +132,14 @@ def scheme_new_draft(*, actor: User, scheme: ReportingScheme) -> ReportingScheme
     After: a draft with the next version number, editable in admin; the source
     version is untouched (published versions never change).
     """
-    if not permissions.can_manage_schemes(actor):
-        raise PermissionDenied("Only moderators manage reporting schemes.")
+    _deny_unless_scheme_manager(actor)
     with transaction.atomic():
-        ReportingScheme.objects.select_for_update().filter(code=scheme.code).exists()
-        draft = ReportingScheme.objects.filter(
-            code=scheme.code, status=ReportingScheme.Status.DRAFT
-        ).first()
-        if draft:
-            raise DomainError(
-                f"Version {draft.version} of {scheme.name} is already a draft: edit that one."
-            )
-        latest = ReportingScheme.objects.filter(code=scheme.code).aggregate(v=Max("version"))["v"]
-        new = ReportingScheme(
+        new = _start_draft(
             code=scheme.code,
-            version=(latest or 0) + 1,
             name=scheme.name,
             description=scheme.description,
-            status=ReportingScheme.Status.DRAFT,
+            reason=f"Draft made from version {scheme.version}",
         )
-        new._change_reason = f"Draft made from version {scheme.version}"
-        new.save()
         for metric in scheme.metrics.all():
             metric.pk = None
             metric.scheme = new
@@ -108,11 +147,78 @@ def scheme_new_draft(*, actor: User, scheme: ReportingScheme) -> ReportingScheme
     return new
 
 
+SCHEME_FIELDS = ("name", "description")
+
+
+def scheme_update(*, actor: User, scheme: ReportingScheme, **changes: Any) -> ReportingScheme:
+    """Change a draft's name or description.
+
+    Before: the actor is a moderator and the version is a draft (a published or retired
+    version never changes). After: the draft is saved with its history.
+    """
+    _deny_unless_scheme_manager(actor)
+    unknown = set(changes) - set(SCHEME_FIELDS)
+    if unknown:
+        raise DomainError(f"These cannot be changed: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        scheme = ReportingScheme.objects.select_for_update().get(pk=scheme.pk)
+        scheme_check_editable(scheme)
+        for name, value in changes.items():
+            setattr(scheme, name, value)
+        try:
+            scheme.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            raise DomainError(error.message_dict) from None
+        scheme._change_reason = "Edited"
+        scheme.save()
+    return scheme
+
+
+def scheme_discard_draft(*, actor: User, scheme: ReportingScheme) -> None:
+    """Delete a draft version and its metrics (no report can use a draft)."""
+    _deny_unless_scheme_manager(actor)
+    with transaction.atomic():
+        scheme = ReportingScheme.objects.select_for_update().get(pk=scheme.pk)
+        scheme_check_editable(scheme)
+        scheme.delete()
+
+
+def scheme_metric_save(*, actor: User, metric: MetricDefinition) -> MetricDefinition:
+    """Add a metric to a draft version, or change one of its metrics.
+
+    Before: the actor is a moderator and the metric's scheme is a draft; the metric
+    passes its field rules (code unique in the scheme, minimum not above maximum,
+    weight not negative). After: the metric is saved with its history.
+    """
+    _deny_unless_scheme_manager(actor)
+    with transaction.atomic():
+        scheme = ReportingScheme.objects.select_for_update().get(pk=metric.scheme_id)
+        scheme_check_editable(scheme)
+        if metric.pk:
+            stored = MetricDefinition.objects.filter(pk=metric.pk).values_list("scheme_id")
+            if list(stored) != [(scheme.pk,)]:
+                raise DomainError("A metric stays in the version it was made for.")
+        try:
+            metric.full_clean()
+        except ValidationError as error:
+            raise DomainError(error.message_dict) from None
+        metric.save()
+    return metric
+
+
+def scheme_metric_delete(*, actor: User, metric: MetricDefinition) -> None:
+    """Remove a metric from a draft version."""
+    _deny_unless_scheme_manager(actor)
+    with transaction.atomic():
+        scheme = ReportingScheme.objects.select_for_update().get(pk=metric.scheme_id)
+        scheme_check_editable(scheme)
+        MetricDefinition.objects.filter(pk=metric.pk, scheme=scheme).delete()
+
+
 def scheme_publish(*, actor: User, scheme: ReportingScheme) -> ReportingScheme:
     """Publish a draft: it becomes the version new reports use; older published versions
     are retired (their reports stay valid and comparable among themselves)."""
-    if not permissions.can_manage_schemes(actor):
-        raise PermissionDenied("Only moderators manage reporting schemes.")
+    _deny_unless_scheme_manager(actor)
     with transaction.atomic():
         scheme = ReportingScheme.objects.select_for_update().get(pk=scheme.pk)
         if scheme.status != ReportingScheme.Status.DRAFT:
@@ -136,6 +242,7 @@ def scheme_publish(*, actor: User, scheme: ReportingScheme) -> ReportingScheme:
 
 
 def scheme_check_editable(scheme: ReportingScheme) -> None:
+    """A DomainError unless ``scheme`` is a draft: published versions never change."""
     if not scheme.is_editable:
         raise DomainError(
             f"Version {scheme.version} is {scheme.get_status_display().lower()} and never "
@@ -247,6 +354,21 @@ def contract_update(*, actor: User, contract: Contract, **changes: Any) -> Contr
         if moved:
             mark_periods_changed(contract.reports.values_list("period", flat=True))
     return contract
+
+
+def contract_delete(*, actor: User, contract: Contract) -> None:
+    """Remove a contract recorded in error, with its reports.
+
+    Before: the actor is a moderator. After: the contract, its reports and their
+    values are gone, and the periods they were in are marked for recomputing.
+    """
+    if not permissions.can_delete_contract(actor, contract):
+        raise PermissionDenied("Only moderators remove contracts.")
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        mark_periods_changed(list(contract.reports.values_list("period", flat=True)))
+        contract._change_reason = "Removed"
+        contract.delete()
 
 
 # --- OCDS import -----------------------------------------------------------------
