@@ -1,7 +1,11 @@
 """Admin for early engagement, with history (django-simple-history) on every model.
 
-State changes (publish, withdraw, close) are not editable here: they go through
-engagement.services so matching, alerts and history happen the same way.
+Every save and action calls engagement.services: a moderator's correction of a
+request goes through ``engagement_request_moderate`` (its rules, its history, a
+current search vector). State changes (publish, withdraw, close), owners and the
+rows suppliers write (responses, questions, the participants register, alert
+choices) and the rows the system computes (matches, notifications) are read-only
+here: their own services write them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ServiceAdminMixin
 from engagement import services
 from engagement.models import (
     AlertPreference,
@@ -52,26 +57,57 @@ class ParticipantInline(ReadOnlyInline):
     readonly_fields = ["supplier", "kind", "recorded_at", "note"]
 
 
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Rows a service writes (on the site or from a task): viewed, searched, never edited here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(EngagementRequest)
-class EngagementRequestAdmin(SimpleHistoryAdmin):
+class EngagementRequestAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "public_body", "status", "response_deadline", "published_at"]
     list_filter = ["status", "help_kind", "public_body"]
     search_fields = ["title", "problem", "policy_area"]
     date_hierarchy = "published_at"
     list_select_related = ["public_body"]
-    autocomplete_fields: list[str] = []
-    raw_id_fields = ["author", "co_owners"]
     filter_horizontal = ["capabilities", "regions"]
+    # Only engagement_request_moderate's fields are editable; the rest have their own services.
     readonly_fields = [
+        "author",
+        "co_owners",
         "status",
         "published_at",
         "closed_at",
         "created_at",
         "updated_at",
         "withdrawal_reason",
+        "procurement_reference",
     ]
     inlines = [ResponseInline, QuestionInline, ParticipantInline]
     actions = ["close_due"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a request starts with a civil servant, on the site
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Nothing is saved here: ``save_related`` hands every change to the service."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        for formset in formsets:  # the inlines are read-only: this saves nothing
+            self.save_formset(request, form, formset, change=change)
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.DRAFT_FIELDS
+        }
+        if changes:
+            services.engagement_request_moderate(
+                actor=request.user, engagement_request=form.instance, **changes
+            )
 
     @admin.action(description="Close selected requests whose deadline has passed")
     def close_due(self, request, queryset) -> None:
@@ -83,7 +119,7 @@ class EngagementRequestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SupplierResponse)
-class SupplierResponseAdmin(SimpleHistoryAdmin):
+class SupplierResponseAdmin(ReadOnlyAdmin):
     list_display = ["supplier", "engagement_request", "mark", "updated_at"]
     list_filter = ["mark"]
     list_select_related = ["supplier", "engagement_request"]
@@ -92,7 +128,7 @@ class SupplierResponseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClarificationQuestion)
-class ClarificationQuestionAdmin(SimpleHistoryAdmin):
+class ClarificationQuestionAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "engagement_request", "asked_at", "answered_at"]
     list_select_related = ["engagement_request"]
     raw_id_fields = ["engagement_request", "supplier", "asked_by", "answered_by"]
@@ -100,7 +136,7 @@ class ClarificationQuestionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(SimpleHistoryAdmin):
+class ParticipantAdmin(ReadOnlyAdmin):
     list_display = ["supplier", "engagement_request", "kind", "recorded_at"]
     list_filter = ["kind"]
     list_select_related = ["supplier", "engagement_request"]
@@ -108,17 +144,14 @@ class ParticipantAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Match)
-class MatchAdmin(SimpleHistoryAdmin):
+class MatchAdmin(ReadOnlyAdmin):
     list_display = ["engagement_request", "rank", "supplier", "score"]
     list_select_related = ["supplier", "engagement_request"]
     raw_id_fields = ["engagement_request", "supplier"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
 
 @admin.register(AlertPreference)
-class AlertPreferenceAdmin(SimpleHistoryAdmin):
+class AlertPreferenceAdmin(ReadOnlyAdmin):
     list_display = ["supplier", "frequency", "updated_at"]
     list_filter = ["frequency"]
     raw_id_fields = ["supplier", "updated_by"]
@@ -126,7 +159,7 @@ class AlertPreferenceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(SimpleHistoryAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["engagement_request", "supplier", "frequency", "status", "queued_at"]
     list_filter = ["status", "frequency"]
     list_select_related = ["supplier", "engagement_request"]

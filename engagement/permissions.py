@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from accounts.permissions import is_civil_servant, is_moderator
+from engagement.models import EngagementRequest
 from suppliers.models import Supplier, SupplierMembership
 
 
@@ -50,6 +51,11 @@ def can_manage_request(user, engagement_request) -> bool:
 
 def can_manage_co_owners(user, engagement_request) -> bool:
     return is_request_author(user, engagement_request)
+
+
+def can_moderate_request(user, engagement_request) -> bool:
+    """Correct a request's wording or details in admin, whoever owns it."""
+    return is_moderator(user)
 
 
 def can_view_matches(user, engagement_request) -> bool:
@@ -109,8 +115,6 @@ def visible_requests_q(user) -> Q:
     if is_moderator(user):
         return Q()
     if is_civil_servant(user):
-        from engagement.models import EngagementRequest
-
         co_owned = EngagementRequest.co_owners.through.objects.filter(user=user).values(
             "engagementrequest_id"
         )

@@ -188,6 +188,43 @@ def engagement_request_update_draft(
     return engagement_request
 
 
+def engagement_request_moderate(
+    *, actor: User, engagement_request: EngagementRequest, reason: str = "", **changes
+) -> EngagementRequest:
+    """A moderator corrects a request's wording or details (the admin's change page).
+
+    Before: ``actor`` is a moderator; ``changes`` name draft fields only, and obey the
+    same rules as a draft's question pages; a request that is no longer a draft keeps
+    a response deadline. After: the fields are saved with history (who, and why) and
+    the search vector is current, so the request is found by its new words. Status,
+    dates, owners and the procurement record change only through their own services.
+    """
+    unknown = set(changes) - DRAFT_FIELDS
+    if unknown:
+        raise ValueError(f"Not a field a moderator corrects: {', '.join(sorted(unknown))}")
+    if not permissions.can_moderate_request(actor, engagement_request):
+        raise PermissionDenied("Only moderators can correct a request.")
+    _validate_changes(engagement_request, changes)
+    with transaction.atomic():
+        er = EngagementRequest.objects.select_for_update().get(pk=engagement_request.pk)
+        if "response_deadline" in changes and not changes["response_deadline"] and not er.is_draft:
+            raise DomainError({"response_deadline": "A published request needs its deadline"})
+        for name, value in changes.items():
+            if name not in M2M_FIELDS:
+                setattr(er, name, value.strip() if isinstance(value, str) else value)
+        _save(
+            er,
+            actor=actor,
+            reason=(
+                f"Corrected by a moderator: {reason}" if reason else "Corrected by a moderator"
+            )[:100],
+        )
+        for name in M2M_FIELDS & set(changes):
+            getattr(er, name).set(changes[name])
+        _refresh_search_vector(er)
+    return er
+
+
 def publication_problems(engagement_request: EngagementRequest) -> dict[str, str]:
     """What is still missing before a draft can be published, keyed by field."""
     er = engagement_request

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
+from accounts.models import PublicBody, User
 from core.forms import apply_domain_error
 from engagement import exports, forms, permissions, selectors, services
 from engagement.matching import __doc__ as MATCHING_FORMULA
@@ -139,8 +139,6 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 def _fallback_body():
     """A civil servant with no public body yet picks one on the next page; start with the first."""
-    from accounts.models import PublicBody
-
     return PublicBody.objects.order_by("name").first()
 
 
