@@ -313,16 +313,33 @@ def test_published_answers_never_show_who_asked(
         question="Can the pilot start in one ward?",
     )
     services.question_answer(actor=author, question=question, answer="Yes, it can.")
+    services.question_ask(
+        actor=responder,
+        engagement_request=open_request,
+        supplier=matched_supplier,
+        question="Is there a budget for training?",
+    )
     for user in (None, author, factories.MembershipFactory().user):
         client.logout()
         if user:
             client.force_login(user)
-        page = client.get(f"/engagement/{open_request.pk}/").content.decode()
+        got = client.get(f"/engagement/{open_request.pk}/")
+        assert got.status_code == 200
+        page = got.content.decode()
         assert "Can the pilot start in one ward?" in page and "Yes, it can." in page
         assert matched_supplier.name not in page
         assert responder.get_full_name() not in page
-    owner_view = client.get(f"/engagement/{open_request.pk}/questions/").content.decode()
+    # The owners' own questions page, signed in as the author: the questions are there
+    # (answered and waiting), who asked them is not, not even to the owners.
+    client.force_login(author)
+    got = client.get(f"/engagement/{open_request.pk}/questions/")
+    assert got.status_code == 200
+    owner_view = got.content.decode()
+    assert "Can the pilot start in one ward?" in owner_view
+    assert "Is there a budget for training?" in owner_view
     assert matched_supplier.name not in owner_view
+    assert responder.get_full_name() not in owner_view
+    assert responder.email not in owner_view
 
 
 def test_responses_csv(client, response, open_request, author):
