@@ -5,6 +5,8 @@ Services, views, the API and admin call these; a rule is never written twice.
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, Q
+
 from accounts.permissions import is_civil_servant, is_moderator
 from innovation_den.models import PanelMember, Proposal, ProposalPartner
 from suppliers.models import SupplierMembership
@@ -32,16 +34,6 @@ def is_proposer(user, proposal: Proposal) -> bool:
     if proposal.proposer_id == user.pk:
         return True
     return proposal.sponsor_id == user.pk and proposal.sponsor_confirmed_at is not None
-
-
-def is_partner_member(user, proposal: Proposal) -> bool:
-    """Owner or member of any supplier named as a partner (whatever its answer)."""
-    return (
-        _signed_in(user)
-        and SupplierMembership.objects.filter(
-            user=user, supplier__den_partnerships__proposal=proposal
-        ).exists()
-    )
 
 
 def is_panel_member(user, proposal: Proposal) -> bool:
@@ -72,21 +64,48 @@ def conflict_of_interest(user, proposal: Proposal) -> str | None:
     return None
 
 
+def visible_proposals_q(user) -> Q:
+    """A filter for the proposals this user may see: the den's one visibility rule.
+
+    Trials from acceptance onwards are public; moderators see everything; otherwise the
+    proposer, the named sponsor and the people of a partner supplier see the proposal,
+    and the panel of its review round sees it once submitted (and after the decision).
+    Selectors, the API and :func:`can_view` all use this.
+    """
+    if is_moderator(user):
+        return Q()
+    public = Q(status__in=Proposal.PUBLIC_STATUSES)
+    if not _signed_in(user):
+        return public
+    partner = Exists(
+        SupplierMembership.objects.filter(
+            user=user, supplier__den_partnerships__proposal=OuterRef("pk")
+        )
+    )
+    panel = Exists(
+        PanelMember.objects.filter(reviewer=user, review_round=OuterRef("review_round"))
+    ) & ~Q(status=Status.DRAFT)
+    return public | Q(proposer=user) | Q(sponsor=user) | partner | panel
+
+
 def can_view(user, proposal: Proposal) -> bool:
     if proposal.is_public or is_moderator(user):
-        return True
-    if not _signed_in(user):
+        return True  # what visible_proposals_q says, without a query
+    if proposal.pk is None:
         return False
-    if proposal.proposer_id == user.pk or proposal.sponsor_id == user.pk:
-        return True
-    if is_partner_member(user, proposal):
-        return True
-    # The panel reads what it reviews, and keeps seeing it after the decision.
-    return proposal.status != Status.DRAFT and is_panel_member(user, proposal)
+    return Proposal.objects.filter(visible_proposals_q(user), pk=proposal.pk).exists()
 
 
 def can_edit(user, proposal: Proposal) -> bool:
     return is_proposer(user, proposal)
+
+
+def can_change_content(user, proposal: Proposal) -> bool:
+    """Change the proposal, its criteria and risks: the proposers, or a moderator in admin.
+
+    The services apply the same locks to both (criteria are locked once running).
+    """
+    return can_edit(user, proposal) or is_moderator(user)
 
 
 def can_confirm_sponsorship(user, proposal: Proposal) -> bool:

@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from accounts.permissions import is_moderator
 from innovation_den import permissions
 from innovation_den.models import (
-    PanelMember,
     Proposal,
     ProposalPartner,
     Review,
     summarise_scores,
 )
-from suppliers.models import SupplierMembership
 
 Status = Proposal.Status
 
 
 def proposals_visible_to(user) -> QuerySet[Proposal]:
     """Public trials for everyone; drafts and reviews only for the people involved."""
-    queryset = Proposal.objects.all()
-    if is_moderator(user):
-        return queryset
-    public = Q(status__in=Proposal.PUBLIC_STATUSES)
-    if not (user and user.is_authenticated):
-        return queryset.filter(public)
-    partner = Exists(
-        SupplierMembership.objects.filter(
-            user=user, supplier__den_partnerships__proposal=OuterRef("pk")
-        )
-    )
-    panel = Exists(
-        PanelMember.objects.filter(reviewer=user, review_round=OuterRef("review_round"))
-    ) & ~Q(status=Status.DRAFT)
-    return queryset.filter(public | Q(proposer=user) | Q(sponsor=user) | partner | panel)
+    return Proposal.objects.filter(permissions.visible_proposals_q(user))
 
 
 def with_list_related(queryset: QuerySet[Proposal]) -> QuerySet[Proposal]:

@@ -297,7 +297,8 @@ def _refuse_edit(proposal: Proposal, editable: tuple[str, ...], what: str) -> No
 
 
 def _check_editor(actor, proposal: Proposal) -> None:
-    if not permissions.can_edit(actor, proposal):
+    # Moderators correct content in admin, under the same locks as the proposers.
+    if not permissions.can_change_content(actor, proposal):
         raise PermissionDenied("Only the proposer or the confirmed sponsor can change a proposal.")
 
 
@@ -974,13 +975,26 @@ def review_round_close(*, actor, review_round: ReviewRound) -> ReviewRound:
 
 
 @transaction.atomic
-def panel_member_add(*, actor, review_round: ReviewRound, reviewer_email: str) -> PanelMember:
-    """A moderator adds a civil servant to a round's panel (found by email)."""
+def panel_member_add(
+    *, actor, review_round: ReviewRound, reviewer_email: str = "", reviewer=None
+) -> PanelMember:
+    """A moderator adds a civil servant to a round's panel (found by email, or given).
+
+    Before: ``actor`` is a moderator, the round is open, the reviewer an active civil
+    servant not yet on the panel. After: they sit on the panel. Conflicts of interest
+    are per proposal: they are checked when a proposal goes into review and when a
+    member scores.
+    """
     _check_moderator(actor)
     if not review_round.is_open:
         raise DomainError("This review round is closed.")
-    email = (reviewer_email or "").strip()
-    reviewer = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+    if reviewer is None:
+        email = (reviewer_email or "").strip()
+        reviewer = (
+            User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+        )
+    elif not reviewer.is_active:
+        reviewer = None
     if reviewer is None:
         raise DomainError(
             {"reviewer_email": "No one with a Techmap account has that email address."}

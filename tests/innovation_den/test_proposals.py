@@ -153,9 +153,9 @@ def test_risks_need_a_mitigation(db):
     assert set(error.value.message_dict) == {"mitigation"}
 
 
-def test_only_proposers_change_a_draft(db, owner, other_owner, civil_servant, moderator, anonymous):
+def test_only_proposers_change_a_draft(db, owner, other_owner, civil_servant, anonymous):
     proposal = draft()
-    for actor in (owner, other_owner, civil_servant, moderator, anonymous):
+    for actor in (owner, other_owner, civil_servant, anonymous):
         with pytest.raises(PermissionDenied):
             services.stop_criterion_add(actor=actor, proposal=proposal, description="Stop")
         with pytest.raises(PermissionDenied):
@@ -166,6 +166,22 @@ def test_only_proposers_change_a_draft(db, owner, other_owner, civil_servant, mo
             )
     proposal.refresh_from_db()
     assert proposal.title == "Route planning for nurses"
+
+
+def test_moderators_correct_a_draft_under_the_same_rules(db, moderator):
+    # The admin's path: moderators correct content, bound by the proposers' rules and locks.
+    proposal = draft()
+    services.proposal_update(
+        actor=moderator, proposal=proposal, **_fields(proposal.public_body, title="Corrected")
+    )
+    proposal.refresh_from_db()
+    assert proposal.title == "Corrected"
+    with pytest.raises(DomainError):
+        services.proposal_update(
+            actor=moderator,
+            proposal=proposal,
+            **_fields(proposal.public_body, hypothesis="Not a hypothesis"),
+        )
 
 
 def test_a_proposal_under_review_cannot_change(db):
