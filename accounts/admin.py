@@ -14,8 +14,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts import permissions, services
+from accounts import permissions, services, tokens
 from accounts.models import ApiToken, OutboundEmail, PublicBody, User
+from core.admin import ServiceAdminMixin
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -94,11 +95,23 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
 
 
 @admin.register(PublicBody)
-class PublicBodyAdmin(SimpleHistoryAdmin):
+class PublicBodyAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    """Adds and corrections go through public_body_create / public_body_update."""
+
     list_display = ["name", "kind", "email_domain"]
     list_filter = ["kind"]
     search_fields = ["name", "email_domain"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["from_public_records"]  # the importers say so, nobody types it
+
+    def save_model(self, request, obj, form, change) -> None:
+        fields = {name: form.cleaned_data[name] for name in services.PUBLIC_BODY_FIELDS}
+        if change:
+            changed = {name: fields[name] for name in form.changed_data if name in fields}
+            saved = services.public_body_update(actor=request.user, public_body=obj, **changed)
+        else:
+            saved = services.public_body_create(actor=request.user, **fields)
+        obj.pk, obj._state = saved.pk, saved._state
 
 
 @admin.register(OutboundEmail)
@@ -194,8 +207,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        from accounts import tokens
-
         count = 0
         for token in queryset.select_related("user"):
             tokens.token_revoke(actor=request.user, token=token)

@@ -63,6 +63,11 @@ def can_set_public_body_for(actor, user) -> bool:
     return is_moderator(actor) or (is_signed_in(actor) and actor.pk == user.pk)
 
 
+def can_manage_public_bodies(user) -> bool:
+    """Add or correct public bodies (the seeded list): moderators."""
+    return is_moderator(user)
+
+
 def can_manage_outbox(user) -> bool:
     """Moderators may look at the email outbox and push an email out again."""
     return is_moderator(user)

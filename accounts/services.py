@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts import permissions
 from accounts.models import OutboundEmail, PublicBody, User
+from accounts.tasks import send_email
+from core.errors import DomainError
 from core.tasks import enqueue_on_commit
 
 
@@ -45,8 +49,6 @@ def email_send_now(*, actor: User, email: OutboundEmail) -> bool:
     retries. After: the email is SENT, or still PENDING with ``last_error`` set.
     A SENT email is never sent again. Returns whether this call sent it.
     """
-    from accounts.tasks import send_email
-
     if not permissions.can_manage_outbox(actor):
         raise PermissionDenied("Only moderators manage the outbox.")
     with transaction.atomic():
@@ -95,3 +97,87 @@ def user_set_public_body(*, actor: User, user: User, public_body: PublicBody) ->
         user._change_reason = f"Public body set to {public_body.name}"
         user.save(update_fields=["public_body"])
     return user
+
+
+# --- Public bodies ---------------------------------------------------------------------
+
+PUBLIC_BODY_FIELDS = {"name", "slug", "kind", "email_domain"}
+_DOMAIN_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
+
+
+def _clean_public_body(public_body: PublicBody, changes: dict) -> dict:
+    errors: dict[str, str] = {}
+    cleaned = dict(changes)
+    if "name" in cleaned:
+        cleaned["name"] = " ".join((cleaned["name"] or "").split())
+        if not cleaned["name"]:
+            errors["name"] = "Enter the public body's name"
+        elif (
+            PublicBody.objects.filter(name__iexact=cleaned["name"])
+            .exclude(pk=public_body.pk)
+            .exists()
+        ):
+            errors["name"] = "A public body with that name already exists"
+    if "slug" in cleaned or public_body.pk is None:
+        cleaned["slug"] = slugify(cleaned.get("slug") or cleaned.get("name") or "")
+    if "email_domain" in cleaned:
+        domain = (cleaned["email_domain"] or "").strip().lower().removeprefix("@")
+        if domain and not _DOMAIN_RE.match(domain):
+            errors["email_domain"] = "Enter a domain such as cabinetoffice.gov.uk"
+        cleaned["email_domain"] = domain
+    if "kind" in cleaned and cleaned["kind"] not in PublicBody.Kind.values:
+        errors["kind"] = "Select the kind of public body"
+    if errors:
+        raise DomainError(errors)
+    return cleaned
+
+
+def public_body_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str = PublicBody.Kind.MINISTERIAL,
+    email_domain: str = "",
+    slug: str = "",
+) -> PublicBody:
+    """A moderator adds a public body to the list civil servants choose from.
+
+    Before: ``actor`` is a moderator, else PermissionDenied; the name is new (whatever its
+    case) and the domain, if any, looks like one (a leading "@" is dropped). After: the
+    body exists, with a slug from its name unless one is given, and its history.
+    """
+    if not permissions.can_manage_public_bodies(actor):
+        raise PermissionDenied("Only moderators manage public bodies.")
+    body = PublicBody()
+    fields = _clean_public_body(
+        body, {"name": name, "kind": kind, "email_domain": email_domain, "slug": slug}
+    )
+    with transaction.atomic():
+        for field, value in fields.items():
+            setattr(body, field, value)
+        body._history_user = actor
+        body._change_reason = "Public body added"
+        body.save()
+    return body
+
+
+def public_body_update(*, actor: User, public_body: PublicBody, **changes) -> PublicBody:
+    """A moderator corrects a public body's name, slug, kind or email domain.
+
+    Same rules as :func:`public_body_create`. Whether it came from public records is
+    the importers' to say, not a field changed here.
+    """
+    unknown = set(changes) - PUBLIC_BODY_FIELDS
+    if unknown:
+        raise ValueError(f"Not a public body field: {', '.join(sorted(unknown))}")
+    if not permissions.can_manage_public_bodies(actor):
+        raise PermissionDenied("Only moderators manage public bodies.")
+    fields = _clean_public_body(public_body, changes)
+    with transaction.atomic():
+        body = PublicBody.objects.select_for_update().get(pk=public_body.pk)
+        for field, value in fields.items():
+            setattr(body, field, value)
+        body._history_user = actor
+        body._change_reason = "Public body changed"
+        body.save()
+    return body

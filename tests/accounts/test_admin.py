@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import ApiToken, OutboundEmail, User
+from accounts import services
+from accounts.models import ApiToken, OutboundEmail, PublicBody, User
 from tests import factories
+from tests.admin_forms import admin_errors, admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +116,69 @@ def test_revoke_token_action(admin_client, civil_servant):
     )
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+# --- Public bodies go through accounts.services ---------------------------------------
+
+
+def test_admin_adds_a_public_body_through_the_service(admin_client):
+    data = {
+        "name": "  Office  for Tests ",
+        "slug": "Office-for-Tests",  # the page fills it in from the name
+        "kind": "agency",
+        "email_domain": "@Tests.GOV.uk",
+    }
+
+    got = admin_client.post(reverse("admin:accounts_publicbody_add"), data)
+
+    assert got.status_code == 302, admin_errors(got)
+    body = PublicBody.objects.get(name="Office for Tests")
+    assert (body.slug, body.email_domain) == ("office-for-tests", "tests.gov.uk")
+    assert body.history.first().history_change_reason == "Public body added"
+
+
+def test_admin_edit_of_a_public_body_is_refused_by_the_service(admin_client):
+    factories.PublicBodyFactory(name="Cabinet Office")
+    body = factories.PublicBodyFactory(name="Home Office")
+    url = reverse("admin:accounts_publicbody_change", args=[body.pk])
+    data = admin_form_data(admin_client, url) | {
+        "name": "cabinet office",  # the same name in another case
+        "email_domain": "not a domain",
+        "from_public_records": "on",  # read-only: ignored
+    }
+
+    errors = admin_errors(admin_client.post(url, data))
+
+    assert "A public body with that name already exists" in errors
+    assert "Enter a domain such as cabinetoffice.gov.uk" in errors
+    body.refresh_from_db()
+    assert (body.name, body.from_public_records) == ("Home Office", False)
+
+
+def test_admin_corrects_a_public_body_with_history(admin_client):
+    body = factories.PublicBodyFactory(name="Home Office")
+    url = reverse("admin:accounts_publicbody_change", args=[body.pk])
+    data = admin_form_data(admin_client, url) | {"email_domain": "homeoffice.gov.uk"}
+
+    assert admin_client.post(url, data).status_code == 302
+    body.refresh_from_db()
+    assert body.email_domain == "homeoffice.gov.uk"
+    assert body.history.first().history_change_reason == "Public body changed"
+
+
+@pytest.mark.parametrize("persona", ["owner", "member", "civil_servant", "anonymous"])
+def test_only_moderators_manage_public_bodies(request, persona):
+    actor = request.getfixturevalue(persona)
+    body = factories.PublicBodyFactory(name="Home Office")
+    with pytest.raises(PermissionDenied):
+        services.public_body_create(actor=actor, name="Shadow Office")
+    with pytest.raises(PermissionDenied):
+        services.public_body_update(actor=actor, public_body=body, name="Renamed")
+    assert not PublicBody.objects.filter(name__in=["Shadow Office", "Renamed"]).exists()
+
+
+def test_moderator_manages_public_bodies(moderator):
+    body = services.public_body_create(actor=moderator, name="Office for Tests")
+    services.public_body_update(actor=moderator, public_body=body, kind="agency")
+    body.refresh_from_db()
+    assert (body.slug, body.kind) == ("office-for-tests", "agency")
