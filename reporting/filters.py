@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
+from core.querystring import is_safe_value
 from reporting.models import Contract, ContractReport, MetricBenchmark, SupplierScore
 from reporting.periods import PERIOD_FILTER_PATTERN, PeriodError, parse_period
 
@@ -64,7 +65,7 @@ class ContractFilter(django_filters.FilterSet):
 
     def search(self, qs, name, value):
         value = value.strip()
-        if not value:
+        if not value or not is_safe_value(value):  # what no search can mean is ignored
             return qs
         return qs.filter(Q(title__icontains=value) | Q(ocid__iexact=value))
 

@@ -3,9 +3,12 @@ counts on lists, malformed query strings, CSV downloads."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
 
+from core.querystring import MAX_QUERY_VALUE_LENGTH
 from reporting import services
 from reporting.comparison import run_comparison
 from reporting.models import ContractReport
@@ -76,13 +79,28 @@ def test_scorecard_shows_composite_and_medians(client, compared, django_assert_m
 
 
 @pytest.mark.parametrize(
-    "query",
-    ["?status=nonsense", "?category=%00", "?page=-1", "?page=abc", "?q=" + "x" * 300],
+    ("query", "explained"),
+    [
+        ("?status=nonsense", "Status: Select a valid choice. nonsense is not one of"),
+        ("?category=%00", "Category: Null characters are not allowed."),
+        ("?page=-1", None),
+        ("?page=abc", None),
+        ("?q=" + "x" * (MAX_QUERY_VALUE_LENGTH + 1), None),
+    ],
 )
-def test_malformed_query_strings_are_ignored_or_explained(client, db, query):
-    ContractFactory()
+def test_malformed_query_strings_are_ignored_or_explained(client, db, query, explained):
+    contract = ContractFactory()
     response = client.get(reverse("reporting:contracts") + query)
     assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    # Ignored: the list is the one without the parameter, on its first page.
+    assert "1 contract" in page and contract.title in page
+    assert response.context["page_obj"].number == 1
+    if explained:
+        assert "Some filters were not understood and have been ignored" in page
+        assert explained in page
+    else:
+        assert "not understood" not in page
 
 
 def test_unknown_benchmark_and_bad_params(client, compared):
