@@ -79,7 +79,7 @@ def test_a_cycle_between_two_modules_of_an_app_breaks_no_cycles(check):
 
     before = packages_with_cycles(check()["no-cycles"])
     assert "engagement" not in before
-    # The cycle issue 13 ended: services queue tasks by name, and tasks call services.
+    # The cycle core.tasks.enqueue ended: services queue tasks by name; tasks call services.
     after = check(("engagement.services", "engagement.tasks"))["no-cycles"]
     assert not after.kept
     assert packages_with_cycles(after) - before == {"engagement"}
