@@ -32,7 +32,8 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -53,10 +54,17 @@ from suppliers.models import (
     SupplierMembership,
     SupplierRevision,
 )
-from suppliers.permissions import can_create_supplier, can_edit_supplier, can_register_supplier
+from suppliers.permissions import (
+    can_create_supplier,
+    can_edit_supplier,
+    can_register_supplier,
+    can_submit_supplier,
+)
 from suppliers.selectors import reference_data
 from suppliers.serializers import (
     CapabilityGroupSerializer,
+    CaseStudyItemSerializer,
+    CaseStudyWriteSerializer,
     CertificationSerializer,
     FrameworkSerializer,
     MySupplierSerializer,
@@ -546,9 +554,10 @@ def _editable_queryset(user) -> QuerySet[Supplier]:
     create=extend_schema(
         summary="Register a supplier",
         description="Anyone signed in who is not a civil servant registers their organisation: "
-        "it is created as a `draft` that you own, not public until you submit it on the "
-        "website and a moderator approves it. A Companies House number already on Techmap "
-        "is a 409 (ask one of that organisation's owners to invite you). Moderators add "
+        "it is created as a `draft` that you own, not public until you submit it "
+        "(`POST /api/v1/my/suppliers/{slug}/submit/`) and a moderator approves it. A "
+        "Companies House number already on Techmap is a 409 (ask one of that organisation's "
+        "owners to invite you). Moderators add "
         "suppliers directly.",
         request=SupplierWriteSerializer,
         responses={201: MySupplierSerializer},
@@ -558,8 +567,8 @@ def _editable_queryset(user) -> QuerySet[Supplier]:
         description="A profile that is not live (draft, pending review, rejected) changes at "
         "once (200). A live profile (published or suspended) stays as it is: your change is "
         "held for review as its `pending_revision` (202), merged with any change already "
-        "waiting, and goes live when a moderator approves it. Moderators change any "
-        "supplier directly (200).",
+        "waiting, and goes live when a moderator approves it. A moderator's change goes live "
+        "at once (200), as on the website and in admin.",
         request=SupplierWriteSerializer,
         responses={
             200: MySupplierSerializer,
@@ -580,14 +589,23 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     serializer_class = MySupplierSerializer
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     action_permissions = {
         "list": AUTHENTICATED,
         "retrieve": AUTHENTICATED,
         "create": AUTHENTICATED,
         "partial_update": AUTHENTICATED,
+        "submit": AUTHENTICATED,
+        "case_studies": AUTHENTICATED,
+        "case_study": AUTHENTICATED,
     }
-    object_permissions = {"partial_update": can_edit_supplier}
+    # Who may do what is the services' to decide; these refuse early with the same rules.
+    object_permissions = {
+        "partial_update": can_edit_supplier,
+        "submit": can_submit_supplier,
+        "case_studies": can_edit_supplier,
+        "case_study": can_edit_supplier,
+    }
 
     def get_queryset(self):
         return _editable_queryset(self.request.user)
@@ -629,23 +647,113 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
             data=request.data, partial=True, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        status = 200
-        if is_moderator(request.user):
-            services.supplier_update(
-                actor=request.user,
-                supplier=supplier,
-                change_reason="Changed through the API",
-                **data,
-            )
-        else:
-            # A live profile stays as it is: the change waits for review as a revision.
-            result = services.supplier_profile_update(
-                actor=request.user,
-                supplier=supplier,
-                change_reason="Changed through the API",
-                **data,
-            )
-            if isinstance(result, SupplierRevision):
-                status = 202
+        # The service decides: live at once, or held for review as the pending revision.
+        result = services.supplier_profile_update(
+            actor=request.user,
+            supplier=supplier,
+            change_reason="Changed through the API",
+            **serializer.validated_data,
+        )
+        status = 202 if isinstance(result, SupplierRevision) else 200
         return Response(self._reload(supplier), status=status)
+
+    @extend_schema(
+        summary="Submit a draft for review",
+        description="Sends a draft (or rejected) profile to the moderators; it is published "
+        "when one approves it. Its owners and members may submit it. Every required field "
+        "must be filled in first: a 400 lists what is missing. Submitting a profile already "
+        "waiting for review changes nothing; a live profile cannot be submitted (its changes "
+        "go to review as they are saved).",
+        request=None,
+        responses={200: MySupplierSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="submit")
+    def submit(self, request, *args, **kwargs):
+        supplier = self.get_object()
+        services.supplier_submit(actor=request.user, supplier=supplier)
+        return Response(self._reload(supplier))
+
+    def _case_study_list(self, supplier: Supplier) -> list[dict]:
+        items = services.supplier_case_studies(supplier, actor=self.request.user)
+        return [{"index": n, **item} for n, item in enumerate(items)]
+
+    def _case_study_answer(self, supplier: Supplier, result, *, status: int) -> Response:
+        if isinstance(result, SupplierRevision):
+            status = 202  # held for review: the live profile is unchanged
+        return Response(self._case_study_list(supplier), status=status)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Your supplier's case studies",
+        description="The case studies as you edit them, in order: the live ones, or, when "
+        "your edits wait for review, the list as the pending revision proposes it. `index` "
+        "addresses one in `case-studies/{index}/`; `id` is null for one not yet live.",
+        responses={200: CaseStudyItemSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a case study",
+        description="Added at once (201) to a profile that is not live, or by a moderator; "
+        "otherwise held for review in the pending revision (202). Answers with the list.",
+        request=CaseStudyWriteSerializer,
+        responses={
+            201: CaseStudyItemSerializer(many=True),
+            202: CaseStudyItemSerializer(many=True),
+        },
+    )
+    @action(detail=True, methods=["get", "post"], url_path="case-studies")
+    def case_studies(self, request, *args, **kwargs):
+        supplier = self.get_object()
+        if request.method == "GET":
+            return Response(self._case_study_list(supplier))
+        serializer = CaseStudyWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.supplier_case_study_add(
+            actor=request.user, supplier=supplier, **serializer.validated_data
+        )
+        return self._case_study_answer(supplier, result, status=201)
+
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Change a case study",
+        description="Changed at once (200) or held for review (202), as for adding one.",
+        request=CaseStudyWriteSerializer,
+        responses={
+            200: CaseStudyItemSerializer(many=True),
+            202: CaseStudyItemSerializer(many=True),
+        },
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Remove a case study",
+        description="Removed at once (200) or the removal held for review (202).",
+        responses={
+            200: CaseStudyItemSerializer(many=True),
+            202: CaseStudyItemSerializer(many=True),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"case-studies/(?P<index>[0-9]{1,4})",
+    )
+    def case_study(self, request, index: str, *args, **kwargs):
+        supplier = self.get_object()
+        if request.method == "DELETE":
+            result = services.supplier_case_study_remove(
+                actor=request.user, supplier=supplier, index=int(index)
+            )
+            return self._case_study_answer(supplier, result, status=200)
+        items = services.supplier_case_studies(supplier, actor=request.user)
+        if int(index) >= len(items):
+            raise NotFound("No such case study.")
+        current = {k: v for k, v in items[int(index)].items() if k != "id"}
+        serializer = CaseStudyWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        result = services.supplier_case_study_change(
+            actor=request.user,
+            supplier=supplier,
+            index=int(index),
+            **{**current, **serializer.validated_data},
+        )
+        return self._case_study_answer(supplier, result, status=200)

@@ -29,7 +29,7 @@ def can_moderate(user) -> bool:
 def can_create_supplier(user) -> bool:
     """Who may create a supplier directly (published or not) through the moderation tools.
 
-    Self-registration by supplier users (issue 4) gets its own rule and service.
+    Self-registration by supplier users has its own rule (``can_register_supplier``).
     """
     return is_moderator(user)
 
@@ -58,11 +58,21 @@ def can_register_supplier(user) -> bool:
     return is_ordinary_user(user)
 
 
+def edit_goes_live(user, supplier: Supplier) -> bool:
+    """Whether an edit by ``user`` (who may edit the supplier) changes the profile at once.
+
+    The one rule, for the web pages, the API and admin alike (they all reach it through
+    ``suppliers.services.supplier_profile_update`` and the case-study services): a
+    moderator's edit, system code's (``user`` None) and any edit of a profile that is not
+    live go live; anyone else's edit of a live profile waits for review as its pending
+    revision.
+    """
+    return user is None or is_moderator(user) or supplier.status not in LIVE_STATUSES
+
+
 def can_change_case_studies(user, supplier: Supplier) -> bool:
-    """Moderators; the supplier's people only while the profile is not live."""
-    if is_moderator(user):
-        return True
-    return supplier.status not in LIVE_STATUSES and can_edit_supplier(user, supplier)
+    """Change case-study rows directly: those whose edits go live (``edit_goes_live``)."""
+    return can_edit_supplier(user, supplier) and edit_goes_live(user, supplier)
 
 
 def can_submit_supplier(user, supplier: Supplier) -> bool:

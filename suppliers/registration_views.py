@@ -1,4 +1,4 @@
-"""Supplier self-registration, the manage page, and invitations (issue 4).
+"""Supplier self-registration, the manage page, and invitations.
 
 Thin views: forms shape input, every write is a ``suppliers.services`` call that
 checks permission; a DomainError becomes a message beside the field.
@@ -25,7 +25,6 @@ from suppliers.forms_registration import (
     build_step_form,
 )
 from suppliers.models import (
-    CaseStudy,
     ModerationDecision,
     Supplier,
     SupplierInvitation,
@@ -335,7 +334,7 @@ def register_name(request: HttpRequest) -> HttpResponse:
 def register_tasks(request: HttpRequest, slug: str) -> HttpResponse:
     """The task list: each question done or not, case studies, then check and submit."""
     supplier = _editable_supplier(request, slug)
-    values, revision = effective_values(supplier)
+    values, revision = effective_values(supplier, actor=request.user)
     saved = _saved_steps(request, supplier)
     tasks = [
         {
@@ -373,7 +372,7 @@ def register_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
     supplier = _editable_supplier(request, slug)
     if step not in STEP_FIELDS:
         raise Http404("No such question")
-    values, _revision = effective_values(supplier)
+    values, _revision = effective_values(supplier, actor=request.user)
     initial = {f: values.get(f) for f in STEP_FIELDS[step]}
     form = build_step_form(step, request.POST if request.method == "POST" else None, initial)
     if request.method == "POST" and form.is_valid():
@@ -416,17 +415,8 @@ def register_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
     return render(request, "suppliers/register/question.html", context)
 
 
-def _case_study_items(supplier: Supplier) -> list[dict]:
-    values, _ = effective_values(supplier)
-    return values["case_studies"]
-
-
-def _save_case_studies(request, supplier: Supplier, items: list[dict]) -> None:
-    """Drafts change their rows; a live profile's list goes into the pending revision."""
-    if supplier.status in permissions.LIVE_STATUSES:
-        services.supplier_revision_propose(
-            actor=request.user, supplier=supplier, case_studies=items
-        )
+def _held_message(request: HttpRequest, result) -> None:
+    if isinstance(result, SupplierRevision):
         messages.info(request, "Your change to the case studies is waiting for a moderator.")
 
 
@@ -437,7 +427,10 @@ def register_case_studies(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "suppliers/register/case_studies.html",
-        {"supplier": supplier, "items": _case_study_items(supplier)},
+        {
+            "supplier": supplier,
+            "items": services.supplier_case_studies(supplier, actor=request.user),
+        },
     )
 
 
@@ -446,7 +439,7 @@ def register_case_studies(request: HttpRequest, slug: str) -> HttpResponse:
 def case_study_edit(request: HttpRequest, slug: str, index: int | None = None) -> HttpResponse:
     """Add (``index`` None) or change one case study."""
     supplier = _editable_supplier(request, slug)
-    items = _case_study_items(supplier)
+    items = services.supplier_case_studies(supplier, actor=request.user)
     if index is not None and not 0 <= index < len(items):
         raise Http404("No such case study")
     current = items[index] if index is not None else None
@@ -455,21 +448,18 @@ def case_study_edit(request: HttpRequest, slug: str, index: int | None = None) -
     if request.method == "POST" and form.is_valid():
         values = {f: form.cleaned_data[f] for f in services.CASE_STUDY_FIELDS}
         try:
-            if supplier.status in permissions.LIVE_STATUSES:
-                new = {"id": current["id"] if current else None, **values}
-                if index is None:
-                    items.append(new)
-                else:
-                    items[index] = new
-                _save_case_studies(request, supplier, items)
-            elif current and current.get("id"):
-                case_study = get_object_or_404(CaseStudy, pk=current["id"], supplier=supplier)
-                services.case_study_update(actor=request.user, case_study=case_study, **values)
+            if index is None:
+                result = services.supplier_case_study_add(
+                    actor=request.user, supplier=supplier, **values
+                )
             else:
-                services.case_study_create(actor=request.user, supplier=supplier, **values)
+                result = services.supplier_case_study_change(
+                    actor=request.user, supplier=supplier, index=index, **values
+                )
         except DomainError as error:
             apply_domain_error(form, error, default_field="title")
         else:
+            _held_message(request, result)
             return redirect("suppliers:register_case_studies", slug=supplier.slug)
     return render(
         request,
@@ -482,16 +472,14 @@ def case_study_edit(request: HttpRequest, slug: str, index: int | None = None) -
 @require_http_methods(["GET", "POST"])
 def case_study_remove(request: HttpRequest, slug: str, index: int) -> HttpResponse:
     supplier = _editable_supplier(request, slug)
-    items = _case_study_items(supplier)
+    items = services.supplier_case_studies(supplier, actor=request.user)
     if not 0 <= index < len(items):
         raise Http404("No such case study")
     if request.method == "POST":
-        item = items.pop(index)
-        if supplier.status in permissions.LIVE_STATUSES:
-            _save_case_studies(request, supplier, items)
-        else:
-            case_study = get_object_or_404(CaseStudy, pk=item["id"], supplier=supplier)
-            services.case_study_delete(actor=request.user, case_study=case_study)
+        result = services.supplier_case_study_remove(
+            actor=request.user, supplier=supplier, index=index
+        )
+        _held_message(request, result)
         return redirect("suppliers:register_case_studies", slug=supplier.slug)
     return render(
         request,
@@ -505,7 +493,7 @@ def case_study_remove(request: HttpRequest, slug: str, index: int) -> HttpRespon
 def register_check(request: HttpRequest, slug: str) -> HttpResponse:
     """Check your answers, then submit for review."""
     supplier = _editable_supplier(request, slug)
-    values, revision = effective_values(supplier)
+    values, revision = effective_values(supplier, actor=request.user)
     errors = {}
     if request.method == "POST":
         try:

@@ -594,3 +594,27 @@ class SupplierWriteSerializer(serializers.Serializer):
             # The services take a Region; the id is all a foreign key needs.
             attrs["hq_region"] = Region(pk=attrs["hq_region"])
         return attrs
+
+
+class CaseStudyWriteSerializer(serializers.Serializer):
+    """A case study as the supplier's people send it; the services check the model's rules."""
+
+    title = StrictCharField(max_length=200)
+    client_type = serializers.ChoiceField(choices=CaseStudy.ClientType.choices)
+    client_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    summary = StrictCharField(trim_whitespace=False)
+    outcome = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    year = StrictIntegerField(required=False, allow_null=True)
+
+
+class CaseStudyItemSerializer(serializers.Serializer):
+    """One case study as its supplier's people edit it (``index`` addresses it)."""
+
+    index = serializers.IntegerField(read_only=True)
+    id = serializers.IntegerField(read_only=True, allow_null=True)
+    title = serializers.CharField(read_only=True)
+    client_type = serializers.CharField(read_only=True)
+    client_name = serializers.CharField(read_only=True)
+    summary = serializers.CharField(read_only=True)
+    outcome = serializers.CharField(read_only=True)
+    year = serializers.IntegerField(read_only=True, allow_null=True)

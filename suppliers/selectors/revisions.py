@@ -52,8 +52,12 @@ def revision_rows(revision: SupplierRevision) -> list[dict]:
     ]
 
 
-def effective_values(supplier: Supplier) -> tuple[dict, SupplierRevision | None]:
-    """The profile as its people are editing it: live values with any pending edit on top."""
+def effective_values(supplier: Supplier, *, actor=None) -> tuple[dict, SupplierRevision | None]:
+    """The profile as ``actor`` edits it, and its pending revision (or None).
+
+    Live values, with the pending edit on top for those whose edits wait for review
+    (``permissions.edit_goes_live``); a moderator edits the live values themselves.
+    """
     keys = (*services.PROFILE_FIELDS, *services.SUPPLIER_M2M_FIELDS, "case_studies")
     values = services._serialise(supplier, keys)
     revision = None
@@ -61,7 +65,7 @@ def effective_values(supplier: Supplier) -> tuple[dict, SupplierRevision | None]
         revision = SupplierRevision.objects.filter(
             supplier=supplier, status=SupplierRevision.Status.PENDING
         ).first()
-        if revision:
+        if revision and not (actor is not None and permissions.edit_goes_live(actor, supplier)):
             values.update(revision.proposed)
     return values, revision
 

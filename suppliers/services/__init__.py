@@ -63,6 +63,10 @@ from suppliers.services.profiles import (
     case_study_create,
     case_study_delete,
     case_study_update,
+    supplier_case_studies,
+    supplier_case_study_add,
+    supplier_case_study_change,
+    supplier_case_study_remove,
     supplier_create,
     supplier_profile_update,
     supplier_register,
@@ -93,6 +97,10 @@ from suppliers.services.shortlists import (
 )
 
 __all__ = [
+    "supplier_case_studies",
+    "supplier_case_study_add",
+    "supplier_case_study_change",
+    "supplier_case_study_remove",
     "CASE_STUDY_FIELDS",
     "EMAIL_SUBJECTS",
     "INVITATION_LIFETIME",

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import DomainError
-from suppliers.companies_house import normalise_company_number
+from suppliers import companies_house
+from suppliers.companies_house import normalise_company_number, parse_company_number
 from suppliers.models import (
     Capability,
     CapabilityGroup,
@@ -26,7 +27,7 @@ from suppliers.models import (
 ReferenceItem = CapabilityGroup | Capability | Certification | Framework
 
 # Fields a moderator (or an import) may set on a supplier. The slug is made once
-# from the name and never changes; status changes with a reason come in issue 4.
+# from the name and never changes; status changes with a reason are moderation's.
 SUPPLIER_FIELDS = (
     "name",
     "companies_house_number",
@@ -181,8 +182,10 @@ def _check_fields(fields: dict[str, Any], allowed: Iterable[str]) -> None:
 def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
     fields = dict(fields)
     number = fields.get("companies_house_number")
-    if isinstance(number, str) and number.strip():
-        fields["companies_house_number"] = company_number(number)
+    if isinstance(number, str):
+        # The stored form; a number the rule refuses is kept as given for _full_clean to
+        # report with the other field errors.
+        fields["companies_house_number"] = parse_company_number(number) or number.strip()
     for key in ("name", "website", "summary", "contact_name", "contact_email", "contact_phone"):
         if isinstance(fields.get(key), str):
             fields[key] = fields[key].strip()
@@ -198,13 +201,27 @@ def company_number(value: str) -> str:
         raise DomainError({"companies_house_number": exc.error_list}) from exc
 
 
-def _full_clean(supplier: Supplier) -> None:
+def _full_clean(supplier: Supplier, *, check_number: bool = False) -> None:
     """The model's own checks, as a DomainError that keeps each error's code (``unique``
-    for a Companies House number already in use, which the API answers with a 409)."""
+    for a Companies House number already in use, which the API answers with a 409).
+
+    ``check_number``: the Companies House number was given in this write, so it must also
+    pass the rule (``suppliers.companies_house``), not only the storage check.
+    """
+    errors: dict[str, list[ValidationError]] = {}
     try:
         supplier.full_clean(exclude=Supplier.DERIVED_FIELDS)
     except ValidationError as exc:
-        raise DomainError(exc.error_dict if hasattr(exc, "error_dict") else exc.error_list) from exc
+        if not hasattr(exc, "error_dict"):
+            raise DomainError(exc.error_list) from exc
+        errors = dict(exc.error_dict)
+    number = supplier.companies_house_number
+    if check_number and number and parse_company_number(number) is None:
+        errors["companies_house_number"] = [
+            ValidationError(companies_house.INVALID_MESSAGE, code=companies_house.INVALID_CODE)
+        ]
+    if errors:
+        raise DomainError(errors)
 
 
 def _set_m2m(supplier: Supplier, m2m: dict[str, Iterable]) -> bool:

@@ -62,7 +62,7 @@ def supplier_create(*, actor, change_reason: str = "Created", **fields: Any) -> 
     ``change_reason``; ``published_at`` is set if it was created published.
     Raises DomainError with field messages when the data is invalid (including a
     Companies House number already in use); nothing is written then.
-    Self-registration by supplier users is a separate service (issue 4).
+    Self-registration by supplier users is ``supplier_register``.
     """
     if actor is not None and not permissions.can_create_supplier(actor):
         raise PermissionDenied("Only moderators can create suppliers here.")
@@ -76,7 +76,7 @@ def supplier_create(*, actor, change_reason: str = "Created", **fields: Any) -> 
                 supplier.slug = slug_for(supplier.name or "")
                 if supplier.status == Supplier.Status.PUBLISHED and not supplier.published_at:
                     supplier.published_at = timezone.now()
-                _full_clean(supplier)
+                _full_clean(supplier, check_number=True)
                 supplier.skip_history_when_saving = True
                 try:
                     supplier.save()
@@ -110,8 +110,8 @@ def supplier_update(
 ) -> Supplier:
     """Change a supplier's fields and sets directly (moderators, the CSV import).
 
-    Before: ``actor`` may moderate, or is None (system code). Owners and members
-    will change their own profile through a pending revision (issue 4), not here.
+    Before: ``actor`` may moderate, or is None (system code). Owners and members change
+    their own profile through ``supplier_profile_update``, not here.
     After: the row is locked, changed, validated, its sets replaced where given,
     the search vector refreshed and one history row ("~") recorded. The slug
     stays when the name changes. If nothing actually changed nothing is written
@@ -137,7 +137,7 @@ def _supplier_apply(*, actor, supplier: Supplier, change_reason: str, **fields: 
             setattr(locked, name, value)
         if locked.status == Supplier.Status.PUBLISHED and not locked.published_at:
             locked.published_at = timezone.now()
-        _full_clean(locked)
+        _full_clean(locked, check_number="companies_house_number" in fields)
         changed = [
             f.attname
             for f in Supplier._meta.concrete_fields
@@ -339,21 +339,96 @@ def supplier_profile_update(
 ) -> Supplier | SupplierRevision | None:
     """A supplier's own people change their profile (fields in ``PROFILE_FIELDS`` and sets).
 
+    The one service that decides whether an edit goes live or waits for review, for the
+    web pages, the API and admin (``permissions.edit_goes_live``).
+
     Before: ``actor`` may edit the supplier (owner, member or moderator).
-    After: if the profile is not live (draft, pending review, rejected) the change is
-    written to it directly (returns the Supplier). If it is live (published or
-    suspended), the live profile is untouched and the change is merged into the one
-    pending revision (returns it, or None when the edit now matches the live profile
-    and the revision was withdrawn). Raises DomainError when a value is invalid.
+    After: if the edit goes live (a moderator's, or the profile is not live: draft,
+    pending review, rejected) the change is written to it directly (returns the
+    Supplier). Otherwise (a live profile: published or suspended) the live profile is
+    untouched and the change is merged into the one pending revision (returns it, or None
+    when the edit now matches the live profile and the revision was withdrawn).
+    Raises DomainError when a value is invalid.
     """
     if not permissions.can_edit_supplier(actor, supplier):
         raise PermissionDenied("Only the supplier's owners and members can change its profile.")
     _check_fields(fields, (*PROFILE_FIELDS, *SUPPLIER_M2M_FIELDS))
-    if supplier.status not in permissions.LIVE_STATUSES:
+    if permissions.edit_goes_live(actor, supplier):
         return _supplier_apply(
             actor=actor, supplier=supplier, change_reason=change_reason, **fields
         )
     return supplier_revision_propose(actor=actor, supplier=supplier, **fields)
+
+
+def supplier_case_studies(supplier: Supplier, *, actor) -> list[dict]:
+    """The case studies ``actor`` edits, in order: the live ones, or (when their edits wait
+    for review) the list as the pending revision proposes it. Each is a dict of the
+    case-study fields with ``id`` (None for one proposed but not yet live). The case-study
+    services address an item by its position in this list."""
+    if not permissions.edit_goes_live(actor, supplier):
+        pending = (
+            SupplierRevision.objects.filter(
+                supplier=supplier, status=SupplierRevision.Status.PENDING
+            )
+            .values_list("proposed", flat=True)
+            .first()
+        )
+        if pending and "case_studies" in pending:
+            return [dict(item) for item in pending["case_studies"]]
+    return _serialise(supplier, ["case_studies"])["case_studies"]
+
+
+def _case_studies_edit(
+    *, actor, supplier: Supplier, index: int | None, values: dict | None
+) -> CaseStudy | SupplierRevision | None:
+    """Add (``index`` None), change or remove (``values`` None) one case study, live or
+    held for review as ``permissions.edit_goes_live`` decides."""
+    if not permissions.can_edit_supplier(actor, supplier):
+        raise PermissionDenied("Only the supplier's owners and members can change its profile.")
+    if values is not None:
+        _check_fields(values, CASE_STUDY_FIELDS)
+    items = supplier_case_studies(supplier, actor=actor)
+    if index is not None and not 0 <= index < len(items):
+        raise DomainError({"case_studies": "There is no such case study."})
+    if permissions.edit_goes_live(actor, supplier):
+        if index is None:
+            return case_study_create(actor=actor, supplier=supplier, **values)
+        case_study = CaseStudy.objects.get(pk=items[index]["id"], supplier=supplier)
+        if values is None:
+            case_study_delete(actor=actor, case_study=case_study)
+            return None
+        return case_study_update(actor=actor, case_study=case_study, **values)
+    if index is None:
+        items.append({"id": None, **values})
+    elif values is None:
+        items.pop(index)
+    else:
+        items[index] = {"id": items[index].get("id"), **values}
+    return supplier_revision_propose(actor=actor, supplier=supplier, case_studies=items)
+
+
+def supplier_case_study_add(
+    *, actor, supplier: Supplier, **values: Any
+) -> CaseStudy | SupplierRevision | None:
+    """Add a case study. Before: ``actor`` may edit the supplier. After: the case study is
+    live (returned), or, when the edit waits for review, in the pending revision (returned).
+    DomainError when a value is invalid."""
+    return _case_studies_edit(actor=actor, supplier=supplier, index=None, values=values)
+
+
+def supplier_case_study_change(
+    *, actor, supplier: Supplier, index: int, **values: Any
+) -> CaseStudy | SupplierRevision | None:
+    """Change the case study at ``index`` of ``supplier_case_studies`` (rules as add).
+    Returns None when a held edit now matches the live profile (the revision is withdrawn)."""
+    return _case_studies_edit(actor=actor, supplier=supplier, index=index, values=values)
+
+
+def supplier_case_study_remove(*, actor, supplier: Supplier, index: int) -> SupplierRevision | None:
+    """Remove the case study at ``index``: at once, or held for review (the revision is
+    returned). DomainError when there is no such case study."""
+    result = _case_studies_edit(actor=actor, supplier=supplier, index=index, values=None)
+    return result if isinstance(result, SupplierRevision) else None
 
 
 def supplier_revision_propose(
@@ -401,7 +476,7 @@ def supplier_revision_propose(
         ).items():
             if key != "case_studies":
                 setattr(candidate, key, value)
-        _full_clean(candidate)
+        _full_clean(candidate, check_number="companies_house_number" in proposed)
         now = timezone.now()
         if not proposed:
             if revision is not None:

@@ -287,3 +287,169 @@ def test_put_and_delete_are_not_offered(supplier, moderator, client_for):
     assert_error(client.put(f"/api/v1/my/suppliers/{supplier.slug}/", {}, format="json"), 405)
     assert_error(client.delete(f"/api/v1/my/suppliers/{supplier.slug}/"), 405)
     assert Region.objects.exists()
+
+
+# --- one edit rule for web, API and admin ------------------------------------------------------
+
+
+def test_a_moderator_edit_has_the_same_outcome_on_the_web_and_in_the_api(
+    supplier, moderator, client, client_for
+):
+    """The defect: on the web a moderator's edit of a live profile waited for review as a
+    revision, while the API applied it at once. One service decides now: it goes live."""
+    assert supplier.status == Supplier.Status.PUBLISHED
+    client.force_login(moderator)
+    web = client.post(
+        f"/suppliers/{supplier.slug}/register/summary/", {"summary": "Edited on the web."}
+    )
+    assert web.status_code == 302
+    supplier.refresh_from_db()
+    web_outcome = (supplier.summary, supplier.revisions.count())
+    api = client_for(moderator, "write").patch(
+        f"/api/v1/my/suppliers/{supplier.slug}/", {"summary": "Edited in the API."}, format="json"
+    )
+    assert api.status_code == 200, api.content
+    supplier.refresh_from_db()
+    api_outcome = (supplier.summary, supplier.revisions.count())
+    assert web_outcome == ("Edited on the web.", 0)
+    assert api_outcome == ("Edited in the API.", 0)
+
+
+def test_an_owner_edit_has_the_same_outcome_on_the_web_and_in_the_api(
+    supplier, owner, client, client_for
+):
+    before = supplier.summary
+    client.force_login(owner)
+    client.post(f"/suppliers/{supplier.slug}/register/summary/", {"summary": "Web."})
+    assert SupplierRevision.objects.get(supplier=supplier).proposed == {"summary": "Web."}
+    response = client_for(owner, "write").patch(
+        f"/api/v1/my/suppliers/{supplier.slug}/", {"summary": "API."}, format="json"
+    )
+    assert response.status_code == 202
+    assert SupplierRevision.objects.get(supplier=supplier).proposed == {"summary": "API."}
+    supplier.refresh_from_db()
+    assert supplier.summary == before
+
+
+# --- submit -------------------------------------------------------------------------------------
+
+SUBMIT_EXPECTED = {
+    "anonymous": (401, "not_authenticated"),
+    "read_token": (403, "token_read_only"),
+    "other_org_write_token": (404, "not_found"),
+    "civil_servant": (404, "not_found"),
+    "member": (200, None),
+    "owner": (200, None),
+    "moderator": (403, "permission_denied"),  # moderators decide; they do not submit
+}
+
+
+def _ready_draft(supplier):
+    supplier.status = Supplier.Status.DRAFT
+    supplier.summary = "Data engineering."
+    supplier.contact_email = "bids@example.co.uk"
+    supplier.hq_region = Region.objects.get(code="TLI")
+    supplier.save()
+    supplier.regions.set([supplier.hq_region])
+    supplier.capabilities.set([factories.CapabilityFactory()])
+
+
+@pytest.mark.parametrize(("who", "expected"), SUBMIT_EXPECTED.items())
+def test_submit_permissions(cast, supplier, who, expected):
+    _ready_draft(supplier)
+    response = cast(who).post(f"/api/v1/my/suppliers/{supplier.slug}/submit/")
+    status, code = expected
+    supplier.refresh_from_db()
+    if status == 200:
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "pending_review"
+        assert supplier.status == Supplier.Status.PENDING_REVIEW
+    else:
+        assert_error(response, status, code)
+        assert supplier.status == Supplier.Status.DRAFT
+
+
+def test_submit_lists_what_is_missing(supplier, owner, client_for):
+    supplier.status = Supplier.Status.DRAFT
+    supplier.summary = ""
+    supplier.save()
+    response = client_for(owner, "write").post(f"/api/v1/my/suppliers/{supplier.slug}/submit/")
+    assert {"summary", "regions", "capabilities"} <= set(assert_error(response, 400)["fields"])
+
+
+# --- case studies -------------------------------------------------------------------------------
+
+CASE_STUDY = {"title": "Parking permits", "client_type": "public", "summary": "Went live."}
+CASE_EXPECTED = {
+    "anonymous": (401, "not_authenticated"),
+    "read_token": (403, "token_read_only"),
+    "other_org_write_token": (404, "not_found"),
+    "civil_servant": (404, "not_found"),
+    # The profile is live: their change waits for review.
+    "member": (202, None),
+    "owner": (202, None),
+    "moderator": (201, None),
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), CASE_EXPECTED.items())
+def test_case_study_add_permissions(cast, supplier, who, expected):
+    response = cast(who).post(
+        f"/api/v1/my/suppliers/{supplier.slug}/case-studies/", CASE_STUDY, format="json"
+    )
+    status, code = expected
+    if status == 201:
+        assert response.status_code == 201, response.content
+        assert supplier.case_studies.get().title == "Parking permits"
+        assert not supplier.revisions.exists()
+    elif status == 202:
+        assert response.status_code == 202, response.content
+        assert response.json()[0]["id"] is None
+        assert not supplier.case_studies.exists()
+        proposed = SupplierRevision.objects.get(supplier=supplier).proposed
+        assert proposed["case_studies"][0]["title"] == "Parking permits"
+    else:
+        assert_error(response, status, code)
+        assert not supplier.case_studies.exists()
+        assert not supplier.revisions.exists()
+
+
+@pytest.mark.parametrize(("who", "expected"), CASE_EXPECTED.items())
+def test_case_study_change_and_remove_permissions(cast, supplier, who, expected):
+    from suppliers import services
+
+    services.case_study_create(actor=None, supplier=supplier, **CASE_STUDY)
+    url = f"/api/v1/my/suppliers/{supplier.slug}/case-studies/0/"
+    changed = cast(who).patch(url, {"title": "Bus passes"}, format="json")
+    removed = cast(who).delete(url)
+    status, code = expected
+    titles = list(supplier.case_studies.values_list("title", flat=True))
+    if status == 201:  # a moderator: both at once
+        assert (changed.status_code, removed.status_code) == (200, 200)
+        assert titles == []
+    elif status == 202:
+        assert (changed.status_code, removed.status_code) == (202, 202)
+        assert titles == ["Parking permits"]
+        assert SupplierRevision.objects.get(supplier=supplier).proposed["case_studies"] == []
+    else:
+        assert_error(changed, status, code)
+        assert_error(removed, status, code)
+        assert titles == ["Parking permits"]
+        assert not supplier.revisions.exists()
+
+
+def test_a_draft_case_study_changes_at_once_and_bad_ones_are_refused(supplier, owner, client_for):
+    supplier.status = Supplier.Status.DRAFT
+    supplier.save()
+    client = client_for(owner, "write")
+    base = f"/api/v1/my/suppliers/{supplier.slug}/case-studies/"
+    assert client.post(base, CASE_STUDY, format="json").status_code == 201
+    response = client.patch(f"{base}0/", {"outcome": "Queues halved."}, format="json")
+    assert response.status_code == 200
+    assert supplier.case_studies.get().outcome == "Queues halved."
+    assert client.get(base).json()[0]["outcome"] == "Queues halved."
+    assert_error(client.patch(f"{base}5/", {"title": "X"}, format="json"), 404)
+    refused = client.post(base, {"summary": "x"}, format="json")
+    assert "title" in assert_error(refused, 400)["fields"]
+    assert client.delete(f"{base}0/").status_code == 200
+    assert not supplier.case_studies.exists()

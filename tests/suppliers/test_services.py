@@ -226,7 +226,8 @@ def test_invalid_create_raises_field_errors_and_writes_nothing():
     with pytest.raises(DomainError) as error:
         services.supplier_create(
             actor=None,
-            **_fields(companies_house_number="1234", size="enormous", summary="x" * 251),
+            # Not "1234": short numbers are zero-padded (00001234) by the Companies House rule.
+            **_fields(companies_house_number="XX1234", size="enormous", summary="x" * 251),
         )
     assert set(error.value.message_dict) == {"companies_house_number", "size", "summary"}
     assert not Supplier.objects.exists()
