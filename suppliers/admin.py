@@ -5,7 +5,7 @@ current and history records who, when and why) and is visible on each
 object's History page (django-simple-history). Access is decided by
 ``suppliers.permissions.can_moderate``, not Django's per-model permissions:
 moderators are staff. Deleting is left to superusers; suppliers leave search by
-status (suspension comes with moderation in issue 4), not by deletion.
+status (a moderator suspends them, with a reason), not by deletion.
 """
 
 from __future__ import annotations
@@ -353,7 +353,7 @@ class ShortlistEntryAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     list_select_related = ("supplier", "shortlist")
 
 
-# --- Moderation (issue 4) -----------------------------------------------------------
+# --- Moderation ---------------------------------------------------------------------
 #
 # The queue lists new profiles (pending review) and live suppliers with a pending
 # revision, oldest first. Each decision goes through suppliers.services (which
@@ -614,4 +614,6 @@ class SupplierInvitationAdmin(ReadOnlyPermissions, SimpleHistoryAdmin):
     list_select_related = ("supplier",)
     search_fields = ("email", "supplier__name")
     exclude = ("token_hash",)
+
+
 from suppliers import admin_public  # noqa: E402, F401 (public records: issue 16)

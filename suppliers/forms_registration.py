@@ -66,6 +66,7 @@ class ReasonForm(forms.Form):
 
 from django.utils import timezone  # noqa: E402
 
+from suppliers import rules  # noqa: E402
 from suppliers.companies_house import normalise_company_number  # noqa: E402
 from suppliers.models import (  # noqa: E402
     Capability,
@@ -206,7 +207,7 @@ def _employees_fields():
             label="How many people does the organisation employ? (optional)",
             required=False,
             min_value=0,
-            max_value=10_000_000,
+            max_value=rules.EMPLOYEES_MAX,
             error_messages={
                 "invalid": "Enter the number of employees as a whole number, like 25",
                 "min_value": "The number of employees cannot be negative",
@@ -222,11 +223,11 @@ def _year_fields():
             label="In what year was the organisation founded? (optional)",
             help_text="For example, 2012",
             required=False,
-            min_value=1800,
+            min_value=rules.YEAR_FOUNDED_MIN,
             max_value=_year_choices_max(),
             error_messages={
                 "invalid": "Enter the year as 4 digits, like 2012",
-                "min_value": "The year must be 1800 or later",
+                "min_value": f"The year must be {rules.YEAR_FOUNDED_MIN} or later",
                 "max_value": "The year cannot be in the future",
             },
         )

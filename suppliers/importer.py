@@ -47,7 +47,7 @@ from django.core.validators import URLValidator
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from suppliers import registry_version
+from suppliers import registry_version, rules
 from suppliers.companies_house import parse_company_number
 from suppliers.models import (
     Capability,
@@ -102,7 +102,6 @@ IMPORTED_FIELDS = (
 
 _SPACES_RE = re.compile(r"\s+")
 _url_validator = URLValidator(schemes=["http", "https"])
-_MAX_INT = 2_147_483_647
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -321,8 +320,17 @@ def _parse_row(line: int, cells: dict[str, str], lookups: _Lookups) -> tuple[_Ro
         errors.append("size is empty (micro, small, medium or large)")
     elif size is None:
         errors.append(f"size '{cells['size'].strip()}' is not micro, small, medium or large")
-    employees = _parse_int(cells["employees"], "employees", 0, _MAX_INT, errors)
-    year_founded = _parse_int(cells["year_founded"], "year_founded", 1800, 2100, errors)
+    employees = _parse_int(cells["employees"], "employees", 0, rules.EMPLOYEES_MAX, errors)
+    year_founded = _parse_int(
+        cells["year_founded"],
+        "year_founded",
+        rules.YEAR_FOUNDED_MIN,
+        rules.YEAR_FOUNDED_MAX,
+        errors,
+    )
+    mismatch = rules.size_employees_error(size, employees)
+    if mismatch:
+        errors.append(f"size: {mismatch}")
     hq_region_id = None
     hq_text = cells["hq_region"].strip()
     if hq_text:

@@ -11,12 +11,13 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower, Upper
 from simple_history.models import HistoricalRecords
 
-from suppliers import companies_house
+from suppliers import companies_house, rules
 
 # The storage check (validator and database constraint): 8 digits, a two-letter prefix and
 # 6 digits, or R and 7 digits. Input is normalised and checked by suppliers.companies_house.
@@ -153,7 +154,12 @@ class Supplier(models.Model):
     size = models.CharField(max_length=10, choices=Size.choices, blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True)
     year_founded = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(rules.YEAR_FOUNDED_MIN),
+            MaxValueValidator(rules.YEAR_FOUNDED_MAX),
+        ],
     )
     hq_region = models.ForeignKey(
         Region,
@@ -178,7 +184,7 @@ class Supplier(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    # Self-registration and moderation (issue 4).
+    # Self-registration and moderation.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -280,6 +286,12 @@ class Supplier(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Size agrees with employees (``suppliers.rules``): 400 employees is not "small"."""
+        error = rules.size_employees_error(self.size, self.employees)
+        if error:
+            raise ValidationError({"size": ValidationError(error, code="size_employees")})
 
     @property
     def is_sme(self) -> bool:

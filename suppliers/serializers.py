@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from suppliers import rules
 from suppliers.companies_house import normalise_company_number
 from suppliers.filters import CODE_PARAMETERS, MAX_VALUES
 from suppliers.models import (
@@ -540,10 +541,13 @@ class SupplierWriteSerializer(serializers.Serializer):
     )
     size = serializers.ChoiceField(choices=Supplier.Size.choices)
     employees = StrictIntegerField(
-        min_value=0, max_value=10_000_000, required=False, allow_null=True
+        min_value=0, max_value=rules.EMPLOYEES_MAX, required=False, allow_null=True
     )
     year_founded = StrictIntegerField(
-        min_value=1800, max_value=2100, required=False, allow_null=True
+        min_value=rules.YEAR_FOUNDED_MIN,
+        max_value=rules.YEAR_FOUNDED_MAX,
+        required=False,
+        allow_null=True,
     )
     hq_region = serializers.ChoiceField(
         choices=[], required=False, allow_null=True, help_text="Region code (ITL1)."
@@ -575,7 +579,11 @@ class SupplierWriteSerializer(serializers.Serializer):
             target.choices = _code_choices(self.refdata, kind)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """Codes → ids for the services."""
+        """Size agrees with employees (when both are sent; the services check the stored
+        values too), then codes → ids for the services."""
+        error = rules.size_employees_error(attrs.get("size"), attrs.get("employees"))
+        if error:
+            raise serializers.ValidationError({"size": [error]})
         for name, kind in WRITE_CODE_FIELDS.items():
             if name not in attrs or attrs[name] is None:
                 continue

@@ -35,8 +35,8 @@ def supplier_member_add(
 ) -> SupplierMembership:
     """Make ``user`` an owner or member of ``supplier`` (moderators, or system code).
 
-    Owners inviting colleagues by email comes in issue 4 and will call this once
-    an invitation is accepted. Adding someone already there changes their role.
+    ``invitation_accept`` calls it once an owner's invitation is accepted. Adding someone
+    already there changes their role.
     """
     if actor is not None and not permissions.can_manage_members(actor, supplier):
         raise PermissionDenied("Only owners and moderators can add people to a supplier.")

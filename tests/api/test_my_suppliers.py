@@ -453,3 +453,16 @@ def test_a_draft_case_study_changes_at_once_and_bad_ones_are_refused(supplier, o
     assert "title" in assert_error(refused, 400)["fields"]
     assert client.delete(f"{base}0/").status_code == 200
     assert not supplier.case_studies.exists()
+
+
+# --- size agrees with employees (suppliers.rules) ---------------------------------------------
+
+
+def test_size_must_agree_with_employees(supplier, moderator, client_for):
+    client = client_for(moderator, "write")
+    url = f"/api/v1/my/suppliers/{supplier.slug}/"
+    both = client.patch(url, {"size": "small", "employees": 400}, format="json")
+    assert "size" in assert_error(both, 400)["fields"]
+    stored_size = client.patch(url, {"employees": 400}, format="json")
+    assert "size" in assert_error(stored_size, 400)["fields"]
+    assert client.patch(url, {"size": "medium", "employees": 200}, format="json").status_code == 200
