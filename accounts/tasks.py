@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import OutboundEmail
+from core.tasks import single_flight
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -56,6 +57,7 @@ def send_email(email_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
+@single_flight("accounts.send_pending_emails")
 def send_pending_emails(limit: int = 500) -> int:
     """Sweep the outbox for emails still pending (broker was down, SMTP failed).
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.tasks import single_flight
 from engagement import services
 
 
@@ -19,6 +20,7 @@ def send_request_alerts(engagement_request_id: int) -> int:
 
 
 @shared_task(acks_late=True)
+@single_flight("engagement.send_pending_alerts")
 def send_pending_alerts() -> int:
     """Periodic sweep: send any immediate alert still pending (the broker or worker was down).
 
@@ -28,12 +30,14 @@ def send_pending_alerts() -> int:
 
 
 @shared_task(acks_late=True)
+@single_flight("engagement.send_weekly_alert_digests")
 def send_weekly_alert_digests() -> int:
     """Weekly: one digest per supplier that chose weekly alerts. Re-running sends nothing new."""
     return services.notifications_send_weekly_digest()
 
 
 @shared_task(acks_late=True)
+@single_flight("engagement.close_due_requests")
 def close_due_requests() -> int:
     """Close open requests whose deadline has passed. Closing twice is harmless (a no-op)."""
     return services.engagement_requests_close_due()

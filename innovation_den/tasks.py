@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.tasks import single_flight
 from innovation_den import services
 
 
 @shared_task(acks_late=True)
+@single_flight("innovation_den.remind_overdue_trials")
 def remind_overdue_trials() -> int:
     """Email the proposers of every running trial past its end date (nightly).
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.tasks import single_flight
 from reporting.models import ComparisonRun
 
 
@@ -27,6 +28,7 @@ def run_comparison(
 
 
 @shared_task(acks_late=True, ignore_result=True)
+@single_flight("reporting.run_nightly_comparison")
 def run_nightly_comparison() -> int:
     """The nightly beat entry (settings.NIGHTLY_CRONTAB): changed periods only."""
     return run_comparison(full=False, trigger=ComparisonRun.Trigger.SCHEDULE)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.tasks import single_flight
 from suppliers.public_records.fetch import fetch_source, sources
 
 
 @shared_task(acks_late=True)
+@single_flight("suppliers.fetch_public_contracts")
 def fetch_public_contracts() -> dict[str, int]:
     """Fetch and import what each OCDS publisher released since the last run (nightly).
 
