@@ -85,8 +85,6 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
-    # Failed sign-ins, throttled per account and per IP; attempts and lockouts in admin.
-    "axes",
     "crispy_forms",
     "crispy_forms_gds",
     "django_filters",
@@ -120,8 +118,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Turns a sign-in refused for too many failures into the GOV.UK lockout page.
-    "axes.middleware.AxesMiddleware",
     "techmap.middleware.GovukErrorPagesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -175,22 +171,12 @@ if not REDIS_URL:
         raise MissingSetting("REDIS_URL must be set when DJANGO_ENV=production.")
     REDIS_URL = "redis://127.0.0.1:6379/0"
 
-# Redis answers on a local network in well under a millisecond: a call that takes longer than
-# this has found it down or frozen (SIGSTOP, a dead network path), and gives up, so no request
-# waits on it. The cache then fails open (core/cache.py) and a task is left for its sweep.
-REDIS_SOCKET_TIMEOUT = float(env("REDIS_SOCKET_TIMEOUT", "0.5") or 0.5)
-
 CACHES = {
     "default": {
-        # Django's RedisCache, answering as an empty cache (and logging) while Redis is down.
-        "BACKEND": "core.cache.FailOpenRedisCache",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "techmap-test" if TESTING else "techmap",
         "TIMEOUT": 300,
-        "OPTIONS": {
-            "socket_timeout": REDIS_SOCKET_TIMEOUT,
-            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-        },
     }
 }
 
@@ -208,23 +194,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_VISIBILITY_TIMEOUT = 3600
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
-    # A publish to a frozen broker gives up instead of waiting for minutes (the worker's
-    # BRPOP is read by its event loop only when the socket is readable, so this is no limit
-    # on how long it waits for work).
-    "socket_timeout": REDIS_SOCKET_TIMEOUT,
-    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-}
-# One quick retry (a pooled connection that a broker restart closed), then core.tasks.enqueue
-# gives up and the task's periodic sweep sends the work later: a request waits about a second
-# at most for a broker that does not answer.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = "Europe/London"
@@ -280,8 +250,6 @@ API_LIST_CACHE_SECONDS = int(env("API_LIST_CACHE_SECONDS", "0" if TESTING else "
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # First, so a locked-out account or address is refused before a password is checked.
-    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -319,22 +287,6 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 # False turns allauth's limits off in tests ({} would keep its defaults, counted in
 # Redis across test runs, so a re-run could not send a second confirmation email).
 ACCOUNT_RATE_LIMITS = False if TESTING else {"login_failed": "10/m/ip,5/5m/key"}
-# django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one account, or from one
-# address, further sign-ins for it are refused for AXES_COOLOFF_TIME (the allauth form
-# and Django admin alike). Moderators see attempts and lockouts in admin, and unlock there
-# (or `manage.py axes_reset`). Off in tests, whose many sign-ins share one address; the
-# sign-in throttle tests turn it on.
-AXES_ENABLED = env_bool("AXES_ENABLED", not TESTING)
-AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "10") or 10)
-AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15") or 15))
-# Each of these alone: one account from anywhere, or one address whatever account it tries.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "accounts.views.signin_username"
-AXES_CLIENT_IP_CALLABLE = "accounts.views.signin_client_ip"
-AXES_LOCKOUT_CALLABLE = "accounts.views.signin_locked"
-# Failures only: a row per successful sign-in would grow without end.
-AXES_DISABLE_ACCESS_LOG = True
 # Civil-servant status is earned by a verified address on one of these domains
 # (sub-domains match: cabinetoffice.gov.uk is on gov.uk).
 GOV_EMAIL_DOMAINS = env_list("GOV_EMAIL_DOMAINS", "gov.uk")
