@@ -3,8 +3,9 @@ by field (the manage page, the registration pages and the moderation queue)."""
 
 from __future__ import annotations
 
-from suppliers import permissions, services
+from suppliers import permissions
 from suppliers.models import Supplier, SupplierRevision
+from suppliers.profile_fields import PROFILE_FIELDS, SUPPLIER_M2M_FIELDS, serialise_profile
 
 FIELD_LABELS = {
     "name": "Name",
@@ -40,7 +41,7 @@ def display_value(key: str, value) -> str:
 
 def revision_rows(revision: SupplierRevision) -> list[dict]:
     """Field by field: label, live value (now), proposed value — for people and moderators."""
-    live = services._serialise(revision.supplier, revision.proposed)
+    live = serialise_profile(revision.supplier, revision.proposed)
     return [
         {
             "key": key,
@@ -58,8 +59,8 @@ def effective_values(supplier: Supplier, *, actor=None) -> tuple[dict, SupplierR
     Live values, with the pending edit on top for those whose edits wait for review
     (``permissions.edit_goes_live``); a moderator edits the live values themselves.
     """
-    keys = (*services.PROFILE_FIELDS, *services.SUPPLIER_M2M_FIELDS, "case_studies")
-    values = services._serialise(supplier, keys)
+    keys = (*PROFILE_FIELDS, *SUPPLIER_M2M_FIELDS, "case_studies")
+    values = serialise_profile(supplier, keys)
     revision = None
     if supplier.status in permissions.LIVE_STATUSES:
         revision = SupplierRevision.objects.filter(
@@ -72,7 +73,7 @@ def effective_values(supplier: Supplier, *, actor=None) -> tuple[dict, SupplierR
 
 def new_profile_rows(supplier: Supplier) -> list[dict]:
     """Field by field, a profile waiting for its first review (nothing is live yet)."""
-    keys = (*services.PROFILE_FIELDS, *services.SUPPLIER_M2M_FIELDS, "case_studies")
+    keys = (*PROFILE_FIELDS, *SUPPLIER_M2M_FIELDS, "case_studies")
     return [
         {
             "key": key,
@@ -80,5 +81,5 @@ def new_profile_rows(supplier: Supplier) -> list[dict]:
             "live": "(new)",
             "proposed": display_value(key, value),
         }
-        for key, value in services._serialise(supplier, keys).items()
+        for key, value in serialise_profile(supplier, keys).items()
     ]

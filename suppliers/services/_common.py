@@ -1,5 +1,5 @@
-"""What the supplier services share: the fields they take, slugs, history rows, and
-the small checks every write makes."""
+"""What the supplier services share: slugs, history rows and the small checks every write
+makes. The field lists they take are ``suppliers.profile_fields``'s (re-exported here)."""
 
 from __future__ import annotations
 
@@ -20,50 +20,21 @@ from suppliers.models import (
     CapabilityGroup,
     Certification,
     Framework,
-    Region,
     Supplier,
+)
+from suppliers.profile_fields import (  # noqa: F401 (re-exported: the services' field lists)
+    CASE_STUDY_FIELDS,
+    LINK_ID_FIELDS,
+    M2M_MODELS,
+    PROFILE_FIELDS,
+    SUPPLIER_FIELDS,
+    SUPPLIER_M2M_FIELDS,
 )
 
 ReferenceItem = CapabilityGroup | Capability | Certification | Framework
 
-# Fields a moderator (or an import) may set on a supplier. The slug is made once
-# from the name and never changes; status changes with a reason are moderation's.
-SUPPLIER_FIELDS = (
-    "name",
-    "companies_house_number",
-    "website",
-    "summary",
-    "description",
-    "size",
-    "employees",
-    "year_founded",
-    "hq_region",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "status",
-)
-SUPPLIER_M2M_FIELDS = ("regions", "capabilities", "certifications", "frameworks")
-# Each set's copy on the supplier row (see Supplier.region_ids), written with the vector.
-LINK_ID_FIELDS = {
-    "regions": "region_ids",
-    "capabilities": "capability_ids",
-    "certifications": "certification_ids",
-    "frameworks": "framework_ids",
-}
-CASE_STUDY_FIELDS = ("title", "client_type", "client_name", "summary", "outcome", "year")
-
 # Slugs are cut so a "-NNN" suffix still fits in Supplier.slug (max_length 220).
 SLUG_BASE_MAX_LENGTH = 200
-
-# What a supplier's own people may change (the status is the moderators').
-PROFILE_FIELDS = tuple(name for name in SUPPLIER_FIELDS if name != "status")
-M2M_MODELS = {
-    "regions": Region,
-    "capabilities": Capability,
-    "certifications": Certification,
-    "frameworks": Framework,
-}
 
 
 def _history_user(actor):

@@ -19,6 +19,7 @@ from suppliers.models import (
     SupplierMembership,
     SupplierRevision,
 )
+from suppliers.profile_fields import serialise_profile
 from suppliers.services._common import (
     CASE_STUDY_FIELDS,
     M2M_MODELS,
@@ -269,22 +270,8 @@ def supplier_register(*, actor, companies_house_number: str, name: str) -> Suppl
     return supplier
 
 
-def _serialise(supplier: Supplier, keys: Iterable[str]) -> dict[str, Any]:
-    """The live values of ``keys`` as JSON (a region as its code, sets as sorted codes)."""
-    out: dict[str, Any] = {}
-    for key in keys:
-        if key in SUPPLIER_M2M_FIELDS:
-            out[key] = sorted(getattr(supplier, key).values_list("code", flat=True))
-        elif key == "hq_region":
-            out[key] = supplier.hq_region.code if supplier.hq_region_id else None
-        elif key == "case_studies":
-            out[key] = [
-                {"id": cs.pk, **{f: getattr(cs, f) for f in CASE_STUDY_FIELDS}}
-                for cs in supplier.case_studies.order_by("pk")
-            ]
-        else:
-            out[key] = getattr(supplier, key)
-    return out
+# The JSON form of a profile is shared with the selectors that display revisions.
+_serialise = serialise_profile
 
 
 def _codes(name: str, values: Iterable) -> list[str]:
