@@ -200,8 +200,8 @@ class Supplier(models.Model):
         blank=True, help_text="The moderator's reason for the current status (rejected, suspended)."
     )
     suspended_at = models.DateTimeField(null=True, blank=True)
-    # Public records (issue 16): written by suppliers.public_records, never over what a
-    # registered supplier wrote. A supplier from public records has not registered.
+    # Public records: written by suppliers.public_records, never over what a registered
+    # supplier wrote itself. A supplier from public records has not registered.
     from_public_records = models.BooleanField(
         default=False,
         db_index=True,
@@ -534,5 +534,6 @@ class SupplierForReview(Supplier):
         verbose_name_plural = "moderation queue"
 
 
-# Public contract data and Companies House (issue 16): award records, engagement notices.
+# Public contract data and Companies House: award records, engagement notices. Imported
+# here so Django finds them in the suppliers app.
 from suppliers.models_public import *  # noqa: E402, F403

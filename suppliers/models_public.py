@@ -1,4 +1,4 @@
-"""What Techmap keeps from public contract data (OCDS) and Companies House (issue 16).
+"""What Techmap keeps from public contract data (OCDS) and Companies House.
 
 Written only by ``suppliers.public_records`` (the importers); read by profiles, search
 and the API. Imported at the bottom of ``suppliers.models`` so Django finds the models

@@ -1,4 +1,5 @@
-"""Public records in: OCDS contract data and Companies House (issue 16).
+"""Public records in: OCDS contract data and Companies House, so the register also shows
+the organisations that win public contracts before they register, and what they won.
 
 - ``reader``: streams OCDS releases from release packages, record packages, JSON Lines,
   ``.gz`` files and folders of them, in flat memory (ijson).

@@ -5,7 +5,7 @@ national register fits easily), then grown as the import creates rows. Each chan
 journalled, so when a release's savepoint rolls back the index forgets what that
 release added (:meth:`_Journal.rollback`).
 
-Rules (issue 16):
+Rules (public data fills gaps; it never overrides what an organisation wrote itself):
 
 - a buyer is matched by any identifier it is published under (``GB-SRS``, ``GB-CFS``,
   ``GB-GOR``, ``GB-PPON``, …, from ``identifier``, ``additionalIdentifiers`` and the party
