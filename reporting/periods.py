@@ -90,3 +90,28 @@ def current_quarter(today: date | None = None) -> date:
     from django.utils import timezone
 
     return quarter_start(today or timezone.localdate())
+
+
+def contract_period_problem(contract, period: date) -> str | None:
+    """Why ``period`` cannot be reported on for ``contract``, or None when it can: the
+    quarter has begun and falls within the contract's dates. The submission check and
+    the report form's choices both ask this."""
+    if period > current_quarter():
+        return f"{period_label(period)} has not started yet."
+    if contract.start_date and period < quarter_start(contract.start_date):
+        return f"The contract started on {contract.start_date:%-d %B %Y}, after that quarter."
+    if contract.end_date and period > contract.end_date:
+        return f"The contract ended on {contract.end_date:%-d %B %Y}, before that quarter."
+    return None
+
+
+def open_periods(contract, reported: set[date], *, limit: int = 12) -> list[date]:
+    """The quarters a supplier can still report on for ``contract``, newest first (at most
+    ``limit``; without a start date, the last two years)."""
+    today = current_quarter()
+    first = contract.start_date or add_quarters(today, -8)
+    return [
+        period
+        for period in reversed(quarters_between(first, today))
+        if period not in reported and contract_period_problem(contract, period) is None
+    ][:limit]

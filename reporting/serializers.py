@@ -167,8 +167,8 @@ class ReportDetailSerializer(ReportSerializer):
 
 
 class ReportSubmitSerializer(serializers.Serializer):
-    contract = serializers.CharField(
-        max_length=120, help_text="The contract's ocid (404 if there is none)."
+    contract = serializers.RegexField(
+        OCID_RE, max_length=120, help_text="The contract's ocid (404 if there is none)."
     )
     period = PeriodField(help_text="The quarter, like 2025-Q1.")
     scheme_version = serializers.IntegerField(required=False, min_value=1)

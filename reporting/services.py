@@ -44,11 +44,11 @@ from reporting.models import (
 )
 from reporting.periods import (
     PeriodError,
+    contract_period_problem,
     current_quarter,
     parse_period,
     period_code,
     period_label,
-    quarter_start,
 )
 from reporting.validation import clean_values
 from suppliers.companies_house import parse_company_number
@@ -264,23 +264,24 @@ CONTRACT_FIELDS = (
 )
 
 
-def _full_clean(contract: Contract) -> None:
-    """Field rules (ocid format and uniqueness, lengths) as a DomainError."""
+def _check_contract(contract: Contract) -> None:
+    """Every rule a contract keeps, as one DomainError: dates in order, no negative value,
+    and the field rules (ocid format, lengths). Every write of a contract asks this:
+    the form, the API, admin and the OCDS import."""
+    errors: dict[str, list[str]] = {}
     try:
         # Uniqueness is left to the database (a clearer message, and no race).
         contract.full_clean(
-            exclude=["buyer", "supplier", "category", "created_by"], validate_unique=False
+            exclude=["buyer", "supplier", "category", "created_by"],
+            validate_unique=False,
+            validate_constraints=False,
         )
     except ValidationError as error:
-        raise DomainError(error.message_dict) from None
-
-
-def _check_contract_rules(contract: Contract) -> None:
-    errors: dict[str, str] = {}
+        errors = error.message_dict
     if contract.start_date and contract.end_date and contract.start_date > contract.end_date:
-        errors["end_date"] = "The end date must be the same as or after the start date."
+        errors["end_date"] = ["The end date must be the same as or after the start date."]
     if contract.value is not None and contract.value < 0:
-        errors["value"] = "The value cannot be negative."
+        errors["value"] = ["The value cannot be negative."]
     if errors:
         raise DomainError(errors)
 
@@ -320,8 +321,7 @@ def contract_create(
         status=status,
         created_by=actor,
     )
-    _check_contract_rules(contract)
-    _full_clean(contract)
+    _check_contract(contract)
     try:
         with transaction.atomic():
             contract._change_reason = "Recorded"
@@ -347,8 +347,7 @@ def contract_update(*, actor: User, contract: Contract, **changes: Any) -> Contr
         )
         for name, value in changes.items():
             setattr(contract, name, value)
-        _check_contract_rules(contract)
-        _full_clean(contract)
+        _check_contract(contract)
         contract._change_reason = "Edited"
         contract.save()
         if moved:
@@ -471,12 +470,9 @@ def _release_to_fields(
             amount = Decimal(str(amount)).quantize(Decimal("0.01"))
         except InvalidOperation:
             raise ValueError(f"value “{amount}” is not a number.") from None
-        if amount < 0:
-            raise ValueError("value cannot be negative.")
+    # Dates in order and no negative value: _check_contract, as for every contract write.
     period = contract.get("period") or award.get("contractPeriod") or {}
     start, end = _parse_date(period.get("startDate")), _parse_date(period.get("endDate"))
-    if start and end and start > end:
-        raise ValueError("the contract period ends before it starts.")
     status = contract.get("status") or "active"
     if status not in Contract.Status.values:
         status = "active"
@@ -530,7 +526,7 @@ def contracts_import_ocds(*, package: Any, actor: User | None = None) -> OcdsImp
                 existing = Contract.objects.select_for_update().filter(ocid=ocid).first()
                 if existing is None:
                     contract = Contract(ocid=ocid, created_by=actor, **fields)
-                    _check_contract_rules(contract)
+                    _check_contract(contract)
                     contract._change_reason = "Imported from OCDS"
                     contract.save()
                     result.created.append(ocid)
@@ -542,20 +538,16 @@ def contracts_import_ocds(*, package: Any, actor: User | None = None) -> OcdsImp
                 moved = bool({"supplier", "category"} & set(changed))
                 for name, value in changed.items():
                     setattr(existing, name, value)
+                _check_contract(existing)
                 existing._change_reason = "Updated from OCDS"
                 existing.save()
                 if moved:
                     mark_periods_changed(existing.reports.values_list("period", flat=True))
                 result.updated.append(ocid)
-        except (ValueError, DomainError) as error:
-            message = "; ".join(error.messages) if isinstance(error, DomainError) else str(error)
-            result.errors.append((index, ocid, message))
-        except Exception as error:
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(error, ValidationError):
-                raise
+        except ValidationError as error:  # a DomainError, or the ocid's validator
             result.errors.append((index, ocid, "; ".join(error.messages)))
+        except ValueError as error:
+            result.errors.append((index, ocid, str(error)))
     return result
 
 
@@ -657,16 +649,6 @@ def _email_submitted(recipient: User, reports: list[ContractReport]) -> None:
 # --- Submitting: one check and one write for the form, the API and the CSV upload --
 
 
-def _check_period(contract: Contract, period: date) -> str | None:
-    if period > current_quarter():
-        return f"{period_label(period)} has not started yet."
-    if contract.start_date and period < quarter_start(contract.start_date):
-        return f"The contract started on {contract.start_date:%-d %B %Y}, after that quarter."
-    if contract.end_date and period > contract.end_date:
-        return f"The contract ended on {contract.end_date:%-d %B %Y}, before that quarter."
-    return None
-
-
 def _already_reported(contract: Contract, period: date) -> str:
     return f"A report for {period_label(period)} on {contract.ocid} has already been submitted."
 
@@ -737,7 +719,7 @@ class SubmissionCheck:
                 f"the current one, not version {scheme_version}."
             )
         if contract is not None and period is not None:
-            problem = _check_period(contract, period)
+            problem = contract_period_problem(contract, period)
             if problem is None and (contract.pk, period) in self.reported:
                 problem = _already_reported(contract, period)
             if problem:

@@ -15,7 +15,7 @@ from core.forms import apply_domain_error
 from reporting import charts, exports, forms, permissions, selectors, services
 from reporting.filters import ContractFilter
 from reporting.models import Contract, ContractReport, MetricDefinition
-from reporting.periods import current_quarter, quarters_between
+from reporting.periods import open_periods
 from reporting.validation import display_value
 from suppliers.models import CapabilityGroup, Supplier
 
@@ -108,21 +108,11 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **page,
             "rating_chart": charts.rating_chart(page["ratings"]),
             "can_submit": permissions.can_submit_report(request.user, contract)
-            and bool(_open_periods(contract, reported)),
+            and bool(open_periods(contract, reported)),
             "can_edit": permissions.can_edit_contract(request.user, contract),
             "is_buyer": permissions.is_buyer_of(request.user, contract),
         },
     )
-
-
-def _open_periods(contract: Contract, reported: set) -> list:
-    """Quarters the supplier can still report on, newest first."""
-    today = current_quarter()
-    first = contract.start_date or today.replace(year=today.year - 2)
-    last = min(contract.end_date, today) if contract.end_date else today
-    if first > last:
-        return []
-    return [p for p in reversed(quarters_between(first, last)) if p not in reported][:12]
 
 
 @require_http_methods(["GET", "POST"])
@@ -170,7 +160,7 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
         return _deny(request)
     scheme = services.scheme_current()
     reported = set(contract.reports.values_list("period", flat=True))
-    periods = _open_periods(contract, reported)
+    periods = open_periods(contract, reported)
     form = forms.ReportForm(request.POST or None, scheme=scheme, periods=periods)
     if request.method == "POST" and form.is_valid():
         try:

@@ -127,3 +127,31 @@ def test_a_file_that_is_not_a_package(tmp_path, db):
     with pytest.raises(SystemExit):
         call_command("import_contracts", str(path), stdout=StringIO(), stderr=err)
     assert "not an OCDS release package" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"period": {"startDate": "2025-01-01", "endDate": "2024-01-01"}}, "The end date must"),
+        ({"value": {"amount": -5, "currency": "GBP"}}, "The value cannot be negative."),
+    ],
+)
+def test_new_and_updated_contracts_keep_the_contract_rules(package_file, tmp_path, change, words):
+    """The import asks the one contract check (_check_contract) that the form, the API
+    and admin ask, for a new contract and for an update."""
+    path, *_ = package_file
+    with pytest.raises(SystemExit):
+        call_command("import_contracts", str(path), stdout=StringIO(), stderr=StringIO())
+    updated = release("ocds-test01-imp-1", "01234567", group="cloud-test")
+    updated["contracts"][0].update(change)
+    new = release("ocds-test01-imp-9", "01234567", group="cloud-test")
+    new["contracts"][0].update(change)
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({"releases": [updated, new]}))
+    out, err = StringIO(), StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import_contracts", str(newer), stdout=out, stderr=err)
+    assert "Created 0, updated 0, unchanged 0, bad 2." in out.getvalue()
+    assert err.getvalue().count(words) == 2
+    contract = Contract.objects.get()
+    assert (contract.end_date.isoformat(), str(contract.value)) == ("2027-12-31", "125000.50")

@@ -12,9 +12,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import OutboundEmail
+from core.errors import DomainError
 from reporting import permissions, selectors, services
 from reporting.models import ContractReport, ReportEvent
-from reporting.periods import add_quarters, current_quarter, period_code
+from reporting.periods import add_quarters, current_quarter, open_periods, period_code
 from tests.reporting.factories import GOOD_VALUES, ContractFactory, last_quarter, values
 from tests.reporting.test_csv import good_row, make_csv
 
@@ -242,3 +243,23 @@ def test_selectors_api_pages_and_permissions_agree_on_who_sees_a_report(
     assert listed == ({queried.pk, public.pk} if sees else {public.pk})
     exported = b"".join(client.get("/reporting/downloads/reports.csv").streaming_content)
     assert (b"queried" in exported) is sees
+
+
+def test_the_form_offers_exactly_the_quarters_the_check_accepts(owner, supplier):
+    contract = ContractFactory(
+        supplier=supplier,
+        start_date=add_quarters(current_quarter(), -4),
+        end_date=add_quarters(current_quarter(), -2),
+    )
+    offered = open_periods(contract, set())
+    assert offered == [last_quarter(2), last_quarter(3), last_quarter(4)]
+    check = services.SubmissionCheck(actor=owner, contracts=[contract])
+    for back in range(0, 7):
+        period = last_quarter(back)
+        try:
+            check.check(contract=contract, period=period, values=values())
+        except DomainError:
+            accepted = False
+        else:
+            accepted = True
+        assert accepted is (period in offered), period
