@@ -24,6 +24,13 @@ Guarantees:
 - a period's results are replaced in one transaction, so readers see the old
   results or the new ones, never half of each; killing the process rolls back the
   period in progress and leaves every other period as it was;
+- no wrong number survives an interrupted run: the transaction that recomputes a
+  period also sets the change since the previous quarter of that period and of the
+  quarter after it (whose "previous" it is), and clears the period's change marker.
+  So every committed change agrees with the composites as they stand, and a marker
+  lives until everything that depends on its period is recomputed. Periods computed
+  side by side are never neighbours (one quarter in two at a time), so no two
+  transactions write, or read what the other writes, the same quarter's scores;
 - identical results on unchanged data: ranks are rounded to 6 places, the mean is
   exact (``numeric``) and composites are summed as integers (weight in thousandths
   × rank in millionths), so no floating-point summation order leaks in; a re-run
@@ -372,11 +379,16 @@ def plan_periods(*, full: bool) -> Plan:
     return Plan(periods=sorted(with_reports | with_results | set(versions)), versions=versions)
 
 
-def compute_period(period: date, *, run_id: int | None, changes: bool = True) -> PeriodCounts:
+def compute_period(
+    period: date, *, run_id: int | None, changes: bool = True, version: int | None = None
+) -> PeriodCounts:
     """Replace every result of ``period`` in one transaction and return its counts.
 
     With ``changes`` the supplier scores' change since the previous quarter is set in
-    the same transaction, for this period and the next.
+    the same transaction, for this period and the next. With ``version`` (and
+    ``changes``) the period's change marker is cleared in that transaction too, if it
+    is still at that version: so the marker goes exactly when everything that depends
+    on the period is recomputed, and a change made meanwhile keeps it.
     """
     params = {
         "period": period,
@@ -394,15 +406,21 @@ def compute_period(period: date, *, run_id: int | None, changes: bool = True) ->
         # would probe an index once per contract result (measured: 12% of a period).
         cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute("SET LOCAL enable_nestloop = off")
-        # Results are derived data: no need to wait for the WAL flush at commit. WAL is
-        # written in order, so the change marker (cleared in a later transaction) can
-        # never outlive a lost period.
+        # Results are derived data: no need to wait for the WAL flush at commit. The
+        # change marker is cleared in this same transaction, so a period lost by a crash
+        # of the server keeps its marker.
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("DELETE FROM reporting_metricbenchmark WHERE period = %s", [period])
         cursor.execute(COMPUTE_PERIOD_SQL, params)
         reports, values, benchmarks, results, scores = cursor.fetchone()
         if changes:
             _update_changes(cursor, period)
+            if version is not None:
+                # Only if nobody changed the period again while we computed it.
+                cursor.execute(
+                    "DELETE FROM reporting_periodchange WHERE period = %s AND version = %s",
+                    [period, version],
+                )
     return PeriodCounts(reports, values, benchmarks, results, scores)
 
 
@@ -418,11 +436,23 @@ def _set_changes(cursor, periods) -> None:
     cursor.execute(CHANGE_SQL, {"periods": around})
 
 
-def _compute_in_thread(period: date, run_id: int) -> PeriodCounts:
+def _compute_in_thread(period: date, run_id: int, version: int | None) -> PeriodCounts:
     try:
-        return compute_period(period, run_id=run_id, changes=False)
+        return compute_period(period, run_id=run_id, version=version)
     finally:
         connection.close()  # this thread's own connection
+
+
+def _waves(periods: list[date]) -> list[list[date]]:
+    """``periods`` in at most two waves, one quarter in two each (the wave holding the
+    earliest period first): no two periods of a wave are neighbours, so the ones computed
+    side by side never write the same quarter's changes nor read each other's composites.
+    """
+    by_parity: dict[int, list[date]] = {}
+    for period in sorted(periods):
+        index = period.year * 4 + (period.month - 1) // 3
+        by_parity.setdefault(index % 2, []).append(period)
+    return sorted(by_parity.values(), key=lambda wave: wave[0])
 
 
 def _try_lock() -> bool:
@@ -505,23 +535,27 @@ def _run_periods(run: ComparisonRun, *, full: bool, say: Callable[[str], None]) 
     # Periods are independent, so with several database connections they are computed
     # side by side (one transaction each). Inside an outer transaction (tests, seed_demo)
     # other connections could not see its data: compute in this one, in order.
+    # Each period is one transaction: its results, the change since the previous quarter
+    # of it and of the quarter after it, and clearing its change marker.
     if workers == 1 or total < 2 or connection.in_atomic_block:
         for index, period in enumerate(plan.periods, start=1):
-            _record(run, plan, period, compute_period(period, run_id=run.pk), index, total, say)
+            counts = compute_period(period, run_id=run.pk, version=plan.versions.get(period))
+            _record(run, period, counts, index, total, say)
     else:
+        index = 0
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_compute_in_thread, p, run.pk): p for p in plan.periods}
-            try:
-                for index, future in enumerate(as_completed(futures), start=1):
-                    period = futures[future]
-                    _record(run, plan, period, future.result(), index, total, say)
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-        # Each period's change since the previous quarter needs its neighbour's final
-        # composite: set them once every period is in, in one statement.
-        with transaction.atomic(), connection.cursor() as cursor:
-            _set_changes(cursor, plan.periods)
+            for wave in _waves(plan.periods):
+                futures = {
+                    pool.submit(_compute_in_thread, p, run.pk, plan.versions.get(p)): p
+                    for p in wave
+                }
+                try:
+                    for future in as_completed(futures):
+                        index += 1
+                        _record(run, futures[future], future.result(), index, total, say)
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
     run.periods = sorted(run.periods)
     run.status = ComparisonRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
@@ -532,17 +566,13 @@ def _run_periods(run: ComparisonRun, *, full: bool, say: Callable[[str], None]) 
 
 def _record(
     run: ComparisonRun,
-    plan: Plan,
     period: date,
     counts: PeriodCounts,
     index: int,
     total: int,
     say: Callable[[str], None],
 ) -> None:
-    """Count a finished period on the run and clear its change marker."""
-    if period in plan.versions:
-        # Only if nobody changed the period again while we computed it.
-        PeriodChange.objects.filter(period=period, version=plan.versions[period]).delete()
+    """Count a finished (committed) period on the run."""
     run.periods = [*run.periods, period_code(period)]
     run.reports_counted += counts.reports
     run.values_counted += counts.values
