@@ -80,8 +80,15 @@ def _save(instance, *, actor: User | None, reason: str, update_fields=None) -> N
     instance.save(update_fields=update_fields)
 
 
-def _refresh_search_vector(engagement_request: EngagementRequest) -> None:
-    """Weighted: title A (simple and english); policy area, capabilities, body B; problem C."""
+def engagement_request_refresh_search_vector(*, engagement_request: EngagementRequest) -> None:
+    """Rewrite the request's stored search vector from its text, capabilities and body.
+
+    Before: the request row and its capabilities are saved. After: its ``search_vector``
+    matches them (weighted: title A, in 'simple' and 'english'; policy area, capabilities
+    and public body B; problem C). Every service that changes those calls it; so do the
+    test factories, which set capabilities around the services. Running it twice changes
+    nothing.
+    """
     capability_names = " ".join(engagement_request.capabilities.values_list("name", flat=True))
     body = engagement_request.public_body.name if engagement_request.public_body_id else ""
 
@@ -124,7 +131,7 @@ def engagement_request_create(
     with transaction.atomic():
         engagement_request = EngagementRequest(author=actor, public_body=body, title=title)
         _save(engagement_request, actor=actor, reason="Draft started")
-        _refresh_search_vector(engagement_request)
+        engagement_request_refresh_search_vector(engagement_request=engagement_request)
     return engagement_request
 
 
@@ -184,7 +191,7 @@ def engagement_request_update_draft(
         _save(engagement_request, actor=actor, reason="Draft updated")
         for name in M2M_FIELDS & set(changes):
             getattr(engagement_request, name).set(changes[name])
-        _refresh_search_vector(engagement_request)
+        engagement_request_refresh_search_vector(engagement_request=engagement_request)
     return engagement_request
 
 
@@ -221,7 +228,7 @@ def engagement_request_moderate(
         )
         for name in M2M_FIELDS & set(changes):
             getattr(er, name).set(changes[name])
-        _refresh_search_vector(er)
+        engagement_request_refresh_search_vector(engagement_request=er)
     return er
 
 
@@ -280,7 +287,8 @@ def engagement_request_publish(
         er.status = Status.OPEN
         er.published_at = timezone.now()
         _save(er, actor=actor, reason="Published")
-        _refresh_search_vector(er)  # current whatever wrote the draft (admin, import)
+        # Current whatever wrote the draft (admin, import).
+        engagement_request_refresh_search_vector(engagement_request=er)
         matches = _record_matches(er)
         _record_notifications(er, matches)
         enqueue_on_commit("engagement.tasks.send_request_alerts", er.pk)

@@ -7,12 +7,19 @@ from datetime import time, timedelta
 import factory
 from django.utils import timezone
 
+from engagement import services
 from engagement.models import ClarificationQuestion, EngagementRequest, SupplierResponse
 from tests import factories
 
 
 class EngagementRequestFactory(factory.django.DjangoModelFactory):
-    """A complete draft, ready to publish with ``services.engagement_request_publish``."""
+    """A complete draft, ready to publish with ``services.engagement_request_publish``.
+
+    ``capabilities`` and ``regions`` take lists. After every hook has run, the request's
+    search vector is rewritten by ``services.engagement_request_refresh_search_vector``
+    (which reads the capabilities), as the services would leave it, so no test searches
+    stale data by accident.
+    """
 
     class Meta:
         model = EngagementRequest
@@ -43,6 +50,11 @@ class EngagementRequestFactory(factory.django.DjangoModelFactory):
     def regions(self, create, extracted, **kwargs):
         if create and extracted:
             self.regions.set(extracted)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            services.engagement_request_refresh_search_vector(engagement_request=instance)
 
 
 class ResponseFactory(factory.django.DjangoModelFactory):
