@@ -6,7 +6,9 @@ accounts.services, like everywhere else.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
@@ -15,8 +17,22 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import permissions, services, tokens
-from accounts.models import ApiToken, OutboundEmail, PublicBody, User
+from accounts.models import ApiToken, OutboundEmail, PublicBody, PublicBodyMembership, User
 from core.admin import ServiceAdminMixin
+
+
+class ReasonActionForm(ActionForm):
+    """The action bar with a reason box: decisions about people are recorded with why."""
+
+    reason = forms.CharField(
+        required=False,
+        label="Reason (recorded)",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+
+def _reason(request: HttpRequest) -> str:
+    return request.POST.get("reason", "")
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -48,6 +64,9 @@ class CivilServantFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+    """Users. Civil-servant status and public body come from evidence (accounts.services):
+    they are read-only here; the actions revoke or restore the status, with a reason."""
+
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     list_display = [
@@ -63,13 +82,27 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     list_select_related = ["public_body"]
     search_fields = ["email", "full_name"]
     ordering = ["email"]
-    autocomplete_fields = ["public_body"]
-    # Civil-servant status is earned by confirming a government address, not typed in.
-    readonly_fields = ["civil_servant_since", "last_login", "date_joined"]
+    # Civil-servant status is earned by confirming a government address, and the public
+    # body by a membership (PublicBodyMembership): neither is typed in.
+    readonly_fields = [
+        "civil_servant_since",
+        "civil_servant_revoked_at",
+        "public_body",
+        "last_login",
+        "date_joined",
+    ]
+    action_form = ReasonActionForm
+    actions = ["revoke_civil_servant", "restore_civil_servant"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Personal details", {"fields": ["full_name"]}),
-        ("Civil servant", {"fields": ["civil_servant_since", "public_body"]}),
+        (
+            "Civil servant",
+            {
+                "description": "Memberships are decided under Public body memberships.",
+                "fields": ["civil_servant_since", "civil_servant_revoked_at", "public_body"],
+            },
+        ),
         (
             "Permissions",
             {
@@ -93,16 +126,142 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     def is_civil_servant(self, obj: User) -> bool:
         return obj.is_civil_servant
 
+    # Django's UserAdmin.get_form cannot take ServiceAdminMixin's form hook; only its action
+    # loop is needed here, and it uses nothing but message_user.
+    run_service_action = ServiceAdminMixin.run_service_action
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_revoke_civil_servant(request.user)
+
+    @admin.action(
+        description="Revoke civil-servant status and public body (give a reason)",
+        permissions=["revoke"],
+    )
+    def revoke_civil_servant(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        reason = _reason(request)
+        self.run_service_action(
+            request,
+            queryset,
+            lambda user: services.user_revoke_civil_servant(
+                actor=request.user, user=user, reason=reason
+            ),
+            "user(s) are no longer civil servants",
+        )
+
+    @admin.action(
+        description="Restore civil-servant status (give a reason)", permissions=["revoke"]
+    )
+    def restore_civil_servant(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        reason = _reason(request)
+        self.run_service_action(
+            request,
+            queryset,
+            lambda user: services.user_restore_civil_servant(
+                actor=request.user, user=user, reason=reason
+            ),
+            "user(s) had their civil-servant status restored",
+        )
+
+
+@admin.register(PublicBodyMembership)
+class PublicBodyMembershipAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    """Who works for which public body, and on what evidence. Read-only: a moderator decides
+    a pending request (approve or reject) or revokes an active one through the actions, with
+    a reason; who, when and why are kept on the row and in its history."""
+
+    list_display = [
+        "user",
+        "public_body",
+        "status",
+        "basis",
+        "email",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "reason",
+    ]
+    list_filter = ["status", "basis"]
+    list_select_related = ["user", "public_body", "decided_by"]
+    search_fields = ["user__email", "user__full_name", "public_body__name", "email"]
+    date_hierarchy = "requested_at"
+    readonly_fields = [
+        "user",
+        "public_body",
+        "status",
+        "basis",
+        "email",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "reason",
+        "ended_at",
+    ]
+    action_form = ReasonActionForm
+    actions = ["approve", "reject", "revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_decide_memberships(request.user)
+
+    def _decide(self, request, queryset, approve: bool, done: str) -> None:
+        reason = _reason(request)
+        self.run_service_action(
+            request,
+            queryset,
+            lambda m: services.public_body_membership_decide(
+                actor=request.user, membership=m, approve=approve, reason=reason
+            ),
+            done,
+        )
+
+    @admin.action(
+        description="Approve the selected requests (give a reason)", permissions=["decide"]
+    )
+    def approve(self, request: HttpRequest, queryset: QuerySet[PublicBodyMembership]) -> None:
+        self._decide(request, queryset, True, "request(s) approved")
+
+    @admin.action(
+        description="Reject the selected requests (give a reason)", permissions=["decide"]
+    )
+    def reject(self, request: HttpRequest, queryset: QuerySet[PublicBodyMembership]) -> None:
+        self._decide(request, queryset, False, "request(s) rejected")
+
+    @admin.action(
+        description="Revoke the selected memberships (give a reason)", permissions=["decide"]
+    )
+    def revoke(self, request: HttpRequest, queryset: QuerySet[PublicBodyMembership]) -> None:
+        reason = _reason(request)
+        self.run_service_action(
+            request,
+            queryset,
+            lambda m: services.public_body_membership_revoke(
+                actor=request.user, membership=m, reason=reason
+            ),
+            "membership(s) revoked",
+        )
+
 
 @admin.register(PublicBody)
 class PublicBodyAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     """Adds and corrections go through public_body_create / public_body_update."""
 
-    list_display = ["name", "kind", "email_domain"]
+    list_display = ["name", "kind", "domains"]
     list_filter = ["kind"]
-    search_fields = ["name", "email_domain"]
+    search_fields = ["name", "email_domains"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["from_public_records"]  # the importers say so, nobody types it
+
+    @admin.display(description="Email domains")
+    def domains(self, obj: PublicBody) -> str:
+        return ", ".join(obj.email_domains)
 
     def save_model(self, request, obj, form, change) -> None:
         fields = {name: form.cleaned_data[name] for name in services.PUBLIC_BODY_FIELDS}

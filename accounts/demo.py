@@ -9,6 +9,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
 
+from accounts import services
 from accounts.models import PublicBody, User
 
 DEMO_USERS = [
@@ -49,9 +50,11 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
             user.set_password(settings.DEMO_PASSWORD)
         if spec["civil_servant"]:
             user.civil_servant_since = user.civil_servant_since or timezone.now()
-            user.public_body = body
         user.save()
         EmailAddress.objects.update_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
+        if spec["civil_servant"] and body is not None:
+            # Cabinet Office's domain proves it: the same path a real civil servant takes.
+            services.public_body_request(actor=user, user=user, public_body=body)
     log(f"Demo users: {len(DEMO_USERS)}")

@@ -11,6 +11,7 @@ from allauth.account import forms as allauth_forms
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Size
 from django import forms
+from django.db.models import Case, Value, When
 
 from accounts.models import PublicBody
 
@@ -178,12 +179,20 @@ class AddEmailForm(GovukFormMixin, allauth_forms.AddEmailForm):
 
 
 class PublicBodyForm(forms.Form):
-    """A civil servant chooses the public body they work for."""
+    """A civil servant says which public body they work for.
+
+    The bodies on the domains of the user's verified addresses come first: choosing one
+    of those is immediate; any other waits for a moderator.
+    """
 
     public_body = forms.ModelChoiceField(
         queryset=PublicBody.objects.order_by("name"),
         label="Which public body do you work for?",
-        help_text="If you work for an agency, choose the agency rather than its department.",
+        help_text=(
+            "If you work for an agency, choose the agency rather than its department. "
+            "If your email address is not on the body's own domain, a moderator will check "
+            "before you can act for it."
+        ),
         empty_label="Choose a public body",
         error_messages={
             "required": "Choose the public body you work for",
@@ -191,8 +200,16 @@ class PublicBodyForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, first: list[PublicBody] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if first:
+            rank = Case(
+                *(When(pk=body.pk, then=Value(i)) for i, body in enumerate(first)),
+                default=Value(len(first)),
+            )
+            self.fields["public_body"].queryset = PublicBody.objects.annotate(_first=rank).order_by(
+                "_first", "name"
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -21,8 +22,13 @@ class PublicBody(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MINISTERIAL)
-    email_domain = models.CharField(
-        max_length=100, blank=True, help_text="Main email domain, used to suggest the body."
+    # A verified address on one of these (or a sub-domain) makes its user a member at once;
+    # a domain listed by several bodies is shared, and a moderator approves each request.
+    email_domains = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="Email domains of this body, such as dwp.gov.uk (sub-domains match).",
     )
     from_public_records = models.BooleanField(
         default=False, help_text="Made from a buyer in public contract data, not the seeded list."
@@ -96,8 +102,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
-    # Set when a verified address on a GOV_EMAIL_DOMAINS domain is confirmed.
+    # Set when a verified address on a GOV_EMAIL_DOMAINS domain is confirmed; cleared when
+    # the last such address goes, or when a moderator revokes the status.
     civil_servant_since = models.DateTimeField(null=True, blank=True)
+    # Set when a moderator revokes civil-servant status: confirming an address does not
+    # give it back until a moderator restores it.
+    civil_servant_revoked_at = models.DateTimeField(null=True, blank=True)
+    # The public body this user may act for: only ever the body of their ACTIVE
+    # PublicBodyMembership (set and cleared by accounts.services), never a free choice.
     public_body = models.ForeignKey(
         PublicBody, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
@@ -128,6 +140,59 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_civil_servant(self) -> bool:
         return self.civil_servant_since is not None
+
+
+class PublicBodyMembership(models.Model):
+    """A civil servant's claim to work for a public body, and the evidence it rests on.
+
+    ACTIVE rests on a verified address: on one of the body's own domains (``DOMAIN``), or
+    approved by a moderator with a reason (``APPROVAL``, for shared domains). A user has at
+    most one open (PENDING or ACTIVE) membership; ``User.public_body`` is its body while it
+    is ACTIVE. Ended and rejected rows stay, so who decided what, when and why is kept.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a moderator"
+        ACTIVE = "active", "Active"
+        REJECTED = "rejected", "Rejected"
+        ENDED = "ended", "Ended"
+
+    class Basis(models.TextChoices):
+        DOMAIN = "domain", "Verified address on the body's domain"
+        APPROVAL = "approval", "Approved by a moderator"
+
+    OPEN_STATUSES = (Status.PENDING, Status.ACTIVE)
+
+    user = models.ForeignKey("User", on_delete=models.CASCADE, related_name="body_memberships")
+    public_body = models.ForeignKey(
+        PublicBody, on_delete=models.CASCADE, related_name="memberships"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    basis = models.CharField(max_length=10, choices=Basis.choices, blank=True)
+    # The verified address the claim rests on (the one on the domain, or the one approved).
+    email = models.EmailField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A moderator's reason for approving, rejecting or revoking; or why it ended by itself.
+    reason = models.TextField(blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status__in=["pending", "active"]),
+                name="public_body_membership_one_open_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.public_body} ({self.get_status_display()})"
 
 
 class OutboundEmail(models.Model):

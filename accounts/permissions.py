@@ -3,7 +3,10 @@
 The roles:
 
 - a **civil servant** has confirmed an address on a government domain
-  (``settings.GOV_EMAIL_DOMAINS``, sub-domains included) and is still active;
+  (``settings.GOV_EMAIL_DOMAINS``, sub-domains included), still has one, and is active;
+- a civil servant **acts for a public body** (its buyer) only while ``user.public_body``
+  is set, which accounts.services does only for an ACTIVE membership: a verified address
+  on the body's own domain, or a moderator's approval (``PublicBodyMembership``);
 - a **moderator** is an active staff user (Django admin);
 - anyone else signed in is an **ordinary user**, who may register a supplier;
 - everyone else is the public.
@@ -58,9 +61,19 @@ def needs_public_body(user) -> bool:
     return is_civil_servant(user) and user.public_body_id is None
 
 
-def can_set_public_body_for(actor, user) -> bool:
-    """Civil servants choose their own public body; moderators may correct anyone's."""
-    return is_moderator(actor) or (is_signed_in(actor) and actor.pk == user.pk)
+def can_request_public_body_for(actor, user) -> bool:
+    """Civil servants ask to join a public body for themselves only; nobody asks for another."""
+    return is_signed_in(actor) and actor.pk == user.pk
+
+
+def can_decide_memberships(user) -> bool:
+    """Approve, reject or revoke a public-body membership, with a reason: moderators."""
+    return is_moderator(user)
+
+
+def can_revoke_civil_servant(user) -> bool:
+    """Take civil-servant status (and every membership) away, or give it back: moderators."""
+    return is_moderator(user)
 
 
 def can_manage_public_bodies(user) -> bool:

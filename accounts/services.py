@@ -1,17 +1,18 @@
-"""Account writes: civil-servant status, public body, and the email outbox."""
+"""Account writes: civil-servant status, public-body membership, public bodies, the outbox."""
 
 from __future__ import annotations
 
 import logging
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts import permissions
-from accounts.models import OutboundEmail, PublicBody, User
+from accounts import permissions, selectors
+from accounts.models import OutboundEmail, PublicBody, PublicBodyMembership, User
 from accounts.tasks import send_email
 from core.errors import DomainError
 from core.tasks import enqueue_on_commit
@@ -66,14 +67,15 @@ def user_email_verified(*, user: User, email: str) -> User:
 
     Before: allauth has marked the address verified (the adapter calls this).
     After: ``civil_servant_since`` is set if the address is on ``GOV_EMAIL_DOMAINS``
-    (sub-domains match) and was not set already; nothing changes otherwise, so
-    calling it twice is harmless. The change is kept in the user's history.
+    (sub-domains match), was not set already and no moderator has revoked the status;
+    nothing changes otherwise, so calling it twice is harmless. The change is kept in the
+    user's history. No public body comes with it: that is :func:`public_body_request`.
     """
     if not permissions.is_gov_email(email):
         return user
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        if locked.civil_servant_since is None:
+        if locked.civil_servant_since is None and locked.civil_servant_revoked_at is None:
             locked.civil_servant_since = timezone.now()
             locked._change_reason = f"Confirmed government address {email}"
             locked.save(update_fields=["civil_servant_since"])
@@ -81,28 +83,278 @@ def user_email_verified(*, user: User, email: str) -> User:
     return user
 
 
-def user_set_public_body(*, actor: User, user: User, public_body: PublicBody) -> User:
-    """A civil servant chooses the public body they work for (a moderator may correct it).
+# --- Public-body membership -------------------------------------------------------------
+#
+# User.public_body is the body a civil servant may act for. Only these functions set it,
+# and only to the body of an ACTIVE PublicBodyMembership; every way a membership ends
+# clears it in the same transaction. Reporting, engagement and the den read nothing else.
 
-    Before: ``user`` is a civil servant; ``actor`` is ``user`` or a moderator,
-    else PermissionDenied. After: ``user.public_body`` is ``public_body``, with
-    the change in the user's history.
+
+def _end_membership(
+    membership: PublicBodyMembership, *, status: str, reason: str, actor: User | None = None
+) -> None:
+    now = timezone.now()
+    membership.status = status
+    membership.reason = reason
+    membership.ended_at = now
+    if actor is not None:
+        membership.decided_by = actor
+        membership.decided_at = now
+        membership._history_user = actor
+    membership._change_reason = reason
+    membership.save()
+
+
+def _set_user_body(user: User, body: PublicBody | None, *, reason: str, actor=None) -> None:
+    if user.public_body_id == (body.pk if body else None):
+        return
+    user.public_body = body
+    user._change_reason = reason
+    if actor is not None:
+        user._history_user = actor
+    user.save(update_fields=["public_body"])
+
+
+def public_body_request(
+    *, actor: User, user: User, public_body: PublicBody
+) -> PublicBodyMembership:
+    """A civil servant says which public body they work for: at once, or for a moderator.
+
+    Before: ``actor`` is ``user`` (nobody asks for someone else) and a civil servant, else
+    PermissionDenied. After: if one of ``user``'s verified addresses is on the body's own
+    domain (see ``selectors.public_body_verified_by``) the membership is ACTIVE and
+    ``user.public_body`` is the body; otherwise it is PENDING, ``user.public_body`` is
+    None, and the user has no buyer powers until a moderator approves it.
+
+    A change of body ends the open membership at once, even one a domain still proves:
+    someone who says they now work elsewhere acts for neither body until the new one is
+    proved or approved (asking for the old body again, if a domain proves it, is
+    immediate). Asking again for the body of the open membership changes nothing.
     """
-    if not permissions.can_set_public_body_for(actor, user):
-        raise PermissionDenied("You can only choose your own public body.")
+    if not permissions.can_request_public_body_for(actor, user):
+        raise PermissionDenied("You can only say which public body you work for yourself.")
     if not permissions.can_choose_public_body(user):
         raise PermissionDenied("Only civil servants choose a public body.")
     with transaction.atomic():
-        user.public_body = public_body
-        user._change_reason = f"Public body set to {public_body.name}"
-        user.save(update_fields=["public_body"])
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        current = selectors.open_membership_of(locked)
+        if current is not None and current.public_body_id == public_body.pk:
+            return current
+        if current is not None:
+            _end_membership(
+                current,
+                status=PublicBodyMembership.Status.ENDED,
+                reason=f"Changed public body to {public_body.name}",
+            )
+        evidence = selectors.verifying_email(locked, public_body)
+        membership = PublicBodyMembership(user=locked, public_body=public_body)
+        if evidence:
+            membership.status = PublicBodyMembership.Status.ACTIVE
+            membership.basis = PublicBodyMembership.Basis.DOMAIN
+            membership.email = evidence
+            membership.decided_at = timezone.now()
+            membership._change_reason = f"Verified address {evidence} is on the body's domain"
+        else:
+            membership.email = next(iter(selectors.verified_emails(locked)), locked.email)
+            membership._change_reason = "Asked to join; waiting for a moderator"
+        membership.save()
+        _set_user_body(
+            locked,
+            public_body if evidence else None,
+            reason=(
+                f"Public body set to {public_body.name} ({evidence})"
+                if evidence
+                else f"Asked to join {public_body.name}; no public body until approved"
+            ),
+        )
+    user.public_body = locked.public_body
+    return membership
+
+
+def public_body_membership_decide(
+    *, actor: User, membership: PublicBodyMembership, approve: bool, reason: str
+) -> PublicBodyMembership:
+    """A moderator approves or rejects a pending request to join a public body, with a reason.
+
+    Before: ``actor`` is a moderator (else PermissionDenied); ``reason`` is given and the
+    membership is PENDING (else DomainError); to approve, the user is still a civil
+    servant. After: ACTIVE (basis APPROVAL; ``user.public_body`` is the body) or REJECTED,
+    with who, when and why in the row and its history.
+    """
+    if not permissions.can_decide_memberships(actor):
+        raise PermissionDenied("Only moderators decide who works for a public body.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": "Give the reason for your decision"})
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=membership.user_id)
+        locked = PublicBodyMembership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != PublicBodyMembership.Status.PENDING:
+            raise DomainError("Only a request that is waiting can be approved or rejected.")
+        if not approve:
+            _end_membership(
+                locked, status=PublicBodyMembership.Status.REJECTED, reason=reason, actor=actor
+            )
+            return locked
+        if not user.is_civil_servant or not user.is_active:
+            raise DomainError("This person is no longer a civil servant.")
+        locked.status = PublicBodyMembership.Status.ACTIVE
+        locked.basis = PublicBodyMembership.Basis.APPROVAL
+        locked.reason = reason
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked._history_user = actor
+        locked._change_reason = f"Approved: {reason}"
+        locked.save()
+        _set_user_body(
+            user,
+            locked.public_body,
+            reason=f"Public body set to {locked.public_body.name}, approved: {reason}",
+            actor=actor,
+        )
+    return locked
+
+
+def public_body_membership_revoke(
+    *, actor: User, membership: PublicBodyMembership, reason: str
+) -> PublicBodyMembership:
+    """A moderator ends an active membership (or withdraws a pending one), with a reason.
+
+    Before: ``actor`` is a moderator, ``reason`` is given, the membership is open.
+    After: it is ENDED with who, when and why; the user acts for no public body.
+    """
+    if not permissions.can_decide_memberships(actor):
+        raise PermissionDenied("Only moderators decide who works for a public body.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": "Give the reason for your decision"})
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=membership.user_id)
+        locked = PublicBodyMembership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status not in PublicBodyMembership.OPEN_STATUSES:
+            raise DomainError("This membership has already ended.")
+        _end_membership(
+            locked, status=PublicBodyMembership.Status.ENDED, reason=reason, actor=actor
+        )
+        _set_user_body(user, None, reason=f"Membership revoked: {reason}", actor=actor)
+    return locked
+
+
+def _end_everything(user: User, *, reason: str, actor: User | None = None) -> None:
+    for membership in PublicBodyMembership.objects.select_for_update().filter(
+        user=user, status__in=PublicBodyMembership.OPEN_STATUSES
+    ):
+        _end_membership(
+            membership, status=PublicBodyMembership.Status.ENDED, reason=reason, actor=actor
+        )
+    user.civil_servant_since = None
+    user.public_body = None
+    user._change_reason = reason
+    if actor is not None:
+        user._history_user = actor
+    user.save(update_fields=["civil_servant_since", "public_body", "civil_servant_revoked_at"])
+
+
+def user_revoke_civil_servant(*, actor: User, user: User, reason: str) -> User:
+    """A moderator takes away civil-servant status and every public-body membership, with a reason.
+
+    Before: ``actor`` is a moderator, ``reason`` is given. After: ``user`` is no civil
+    servant and acts for no body, from their next request; confirming an address does not
+    give the status back until :func:`user_restore_civil_servant`. Recorded in the user's
+    and the memberships' history (who, when, why).
+    """
+    if not permissions.can_revoke_civil_servant(actor):
+        raise PermissionDenied("Only moderators revoke civil-servant status.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": "Give the reason for revoking civil-servant status"})
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.civil_servant_revoked_at = timezone.now()
+        _end_everything(locked, reason=f"Civil-servant status revoked: {reason}", actor=actor)
+    return locked
+
+
+def user_restore_civil_servant(*, actor: User, user: User, reason: str) -> User:
+    """A moderator lifts a revocation; the status comes back only with a verified gov address.
+
+    Before: ``actor`` is a moderator, ``reason`` is given. After: the revocation is lifted
+    and, if one of the user's verified addresses is on a government domain, they are a
+    civil servant again (with no public body: they ask again).
+    """
+    if not permissions.can_revoke_civil_servant(actor):
+        raise PermissionDenied("Only moderators restore civil-servant status.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": "Give the reason for restoring civil-servant status"})
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.civil_servant_revoked_at = None
+        if locked.civil_servant_since is None and any(
+            permissions.is_gov_email(e) for e in selectors.verified_emails(locked)
+        ):
+            locked.civil_servant_since = timezone.now()
+        locked._history_user = actor
+        locked._change_reason = f"Civil-servant status restored: {reason}"
+        locked.save(update_fields=["civil_servant_revoked_at", "civil_servant_since"])
+    return locked
+
+
+def user_evidence_changed(*, user: User) -> User:
+    """Status follows the evidence: re-check a user's roles against their verified addresses.
+
+    Called whenever one of the user's addresses is added, changed, verified or removed
+    (accounts.signals, whatever did it: allauth's pages, admin or code). After:
+    - with no verified address on a government domain left, the user is no civil servant
+      and every membership has ENDED;
+    - otherwise an ACTIVE membership stays only while its evidence does: for DOMAIN, a
+      verified address on the body's own domain; for APPROVAL (and PENDING), the verified
+      address that was approved (or asked with);
+    - a public body written straight to the row with no membership at all (fixtures,
+      demo data) is left to the first rule.
+    Powers are read from the user's row on every request, so they go on the next one.
+    Running it twice changes nothing the second time.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        verified = selectors.verified_emails(locked)
+        if not any(permissions.is_gov_email(e) for e in verified):
+            if (
+                locked.civil_servant_since
+                or locked.public_body_id
+                or selectors.open_membership_of(locked)
+            ):
+                _end_everything(locked, reason="No verified government address left")
+        else:
+            membership = selectors.open_membership_of(locked)
+            if membership is not None:
+                if membership.basis == PublicBodyMembership.Basis.DOMAIN:
+                    holds = selectors.verifying_email(locked, membership.public_body) is not None
+                else:
+                    holds = membership.email.lower() in {e.lower() for e in verified}
+                if not holds:
+                    _end_membership(
+                        membership,
+                        status=PublicBodyMembership.Status.ENDED,
+                        reason=f"The address {membership.email} is no longer verified",
+                    )
+                    membership = None
+                    _set_user_body(
+                        locked, None, reason="Public body cleared: the evidence for it has gone"
+                    )
+    user.civil_servant_since = locked.civil_servant_since
+    user.public_body = locked.public_body
     return user
 
 
 # --- Public bodies ---------------------------------------------------------------------
 
-PUBLIC_BODY_FIELDS = {"name", "slug", "kind", "email_domain"}
+PUBLIC_BODY_FIELDS = {"name", "slug", "kind", "email_domains"}
 _DOMAIN_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
+
+
+def _gov_domains() -> set[str]:
+    return {d.strip().lower().strip(".") for d in settings.GOV_EMAIL_DOMAINS if d.strip()}
 
 
 def _clean_public_body(public_body: PublicBody, changes: dict) -> dict:
@@ -120,11 +372,22 @@ def _clean_public_body(public_body: PublicBody, changes: dict) -> dict:
             errors["name"] = "A public body with that name already exists"
     if "slug" in cleaned or public_body.pk is None:
         cleaned["slug"] = slugify(cleaned.get("slug") or cleaned.get("name") or "")
-    if "email_domain" in cleaned:
-        domain = (cleaned["email_domain"] or "").strip().lower().removeprefix("@")
-        if domain and not _DOMAIN_RE.match(domain):
-            errors["email_domain"] = "Enter a domain such as cabinetoffice.gov.uk"
-        cleaned["email_domain"] = domain
+    if "email_domains" in cleaned:
+        raw = cleaned["email_domains"] or []
+        if isinstance(raw, str):
+            raw = re.split(r"[\s,;]+", raw)
+        domains: list[str] = []
+        for value in raw:
+            domain = (value or "").strip().lower().removeprefix("@").rstrip(".")
+            if domain and domain not in domains:
+                domains.append(domain)
+        if any(not _DOMAIN_RE.match(domain) for domain in domains):
+            errors["email_domains"] = "Enter domains such as cabinetoffice.gov.uk"
+        elif _gov_domains() & set(domains):
+            errors["email_domains"] = (
+                "A domain every civil servant shares, such as gov.uk, cannot be one body's"
+            )
+        cleaned["email_domains"] = domains
     if "kind" in cleaned and cleaned["kind"] not in PublicBody.Kind.values:
         errors["kind"] = "Select the kind of public body"
     if errors:
@@ -137,20 +400,21 @@ def public_body_create(
     actor: User,
     name: str,
     kind: str = PublicBody.Kind.MINISTERIAL,
-    email_domain: str = "",
+    email_domains: list[str] | str = (),
     slug: str = "",
 ) -> PublicBody:
     """A moderator adds a public body to the list civil servants choose from.
 
     Before: ``actor`` is a moderator, else PermissionDenied; the name is new (whatever its
-    case) and the domain, if any, looks like one (a leading "@" is dropped). After: the
+    case) and each email domain looks like one (a leading "@" is dropped) and is not a
+    whole government domain such as gov.uk (every address would belong). After: the
     body exists, with a slug from its name unless one is given, and its history.
     """
     if not permissions.can_manage_public_bodies(actor):
         raise PermissionDenied("Only moderators manage public bodies.")
     body = PublicBody()
     fields = _clean_public_body(
-        body, {"name": name, "kind": kind, "email_domain": email_domain, "slug": slug}
+        body, {"name": name, "kind": kind, "email_domains": email_domains, "slug": slug}
     )
     with transaction.atomic():
         for field, value in fields.items():
@@ -162,7 +426,7 @@ def public_body_create(
 
 
 def public_body_update(*, actor: User, public_body: PublicBody, **changes) -> PublicBody:
-    """A moderator corrects a public body's name, slug, kind or email domain.
+    """A moderator corrects a public body's name, slug, kind or email domains.
 
     Same rules as :func:`public_body_create`. Whether it came from public records is
     the importers' to say, not a field changed here.

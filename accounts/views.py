@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts import permissions, selectors, services
 from accounts.forms import PublicBodyForm
+from accounts.models import PublicBodyMembership
 
 
 @login_required
@@ -41,16 +43,82 @@ def _next_url(request: HttpRequest) -> str | None:
 
 @login_required
 def public_body(request: HttpRequest) -> HttpResponse:
-    """A civil servant says which public body they work for (and may change it later)."""
+    """A civil servant says which public body they work for (and may change it later).
+
+    A body on the domain of one of their verified addresses is theirs at once; any
+    other is a request that a moderator approves, with no buyer powers until then.
+    """
     user = request.user
     if not permissions.can_choose_public_body(user):
         raise PermissionDenied("Only civil servants choose a public body.")
-    initial = {"public_body": user.public_body or selectors.public_body_suggested_for(user)}
-    form = PublicBodyForm(request.POST if request.method == "POST" else None, initial=initial)
+    membership = selectors.open_membership_of(user)
+    initial = {
+        "public_body": (membership.public_body if membership else None)
+        or selectors.public_body_suggested_for(user)
+    }
+    form = PublicBodyForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        first=selectors.public_bodies_on_domains_of(user),
+    )
     if request.method == "POST" and form.is_valid():
-        services.user_set_public_body(
+        membership = services.public_body_request(
             actor=user, user=user, public_body=form.cleaned_data["public_body"]
         )
-        messages.success(request, f"You work for {user.public_body.name}.")
-        return redirect(_next_url(request) or "home")
-    return render(request, "accounts/public_body.html", {"form": form, "next": _next_url(request)})
+        if membership.status == PublicBodyMembership.Status.ACTIVE:
+            messages.success(request, f"You work for {membership.public_body.name}.")
+            return redirect(_next_url(request) or "home")
+        messages.info(
+            request,
+            f"A moderator will check that you work for {membership.public_body.name}. "
+            "Until then you cannot act for a public body.",
+        )
+        return redirect("accounts:public_body")
+    pending = (
+        membership
+        if membership is not None and membership.status == PublicBodyMembership.Status.PENDING
+        else None
+    )
+    return render(
+        request,
+        "accounts/public_body.html",
+        {"form": form, "next": _next_url(request), "pending": pending},
+    )
+
+
+def signin_locked(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): a GOV.UK page, 429 Too Many Requests.
+
+    It names neither the account nor the address, and says how long to wait.
+    """
+    cool_off = settings.AXES_COOLOFF_TIME
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else 15
+    return render(request, "accounts/signin_locked.html", {"minutes": minutes}, status=429)
+
+
+def signin_username(request: HttpRequest, credentials: dict | None) -> str:
+    """The account a sign-in names (AXES_USERNAME_CALLABLE), for the per-account limit.
+
+    allauth authenticates with ``email=``, Django admin with ``username=``; both forms post
+    the address (``login`` and ``username``). Lower-cased so case cannot dodge the count.
+    """
+    credentials = credentials or {}
+    value = (
+        credentials.get("email")
+        or credentials.get("username")
+        or request.POST.get("login")
+        or request.POST.get("username")
+        or ""
+    )
+    return str(value).strip().lower()
+
+
+def signin_client_ip(request: HttpRequest) -> str:
+    """The client address for the per-IP limit (AXES_CLIENT_IP_CALLABLE).
+
+    The API throttle's rule: ``X-Forwarded-For`` counts only with ``NUM_PROXIES`` trusted
+    proxies configured; otherwise the connection's own address, which a client cannot forge.
+    """
+    from rest_framework.throttling import BaseThrottle
+
+    return BaseThrottle().get_ident(request)

@@ -14,12 +14,13 @@ from suppliers.models import Supplier, SupplierMembership
 
 
 def can_create_request(user) -> bool:
-    return is_civil_servant(user)
+    """A civil servant who acts for a public body (a verified or approved membership)."""
+    return is_civil_servant(user) and user.public_body_id is not None
 
 
 def is_request_owner(user, engagement_request) -> bool:
-    """The author or a co-owner (who must still be a civil servant)."""
-    if not is_civil_servant(user):
+    """The author or a co-owner, while still a civil servant of the request's public body."""
+    if not is_civil_servant(user) or user.public_body_id != engagement_request.public_body_id:
         return False
     if engagement_request.author_id == user.pk:
         return True
@@ -30,7 +31,11 @@ def is_request_owner(user, engagement_request) -> bool:
 
 
 def is_request_author(user, engagement_request) -> bool:
-    return is_civil_servant(user) and engagement_request.author_id == user.pk
+    return (
+        is_civil_servant(user)
+        and engagement_request.author_id == user.pk
+        and user.public_body_id == engagement_request.public_body_id
+    )
 
 
 def can_view_request(user, engagement_request) -> bool:

@@ -117,17 +117,17 @@ def engagement_request_create(
 ) -> EngagementRequest:
     """Start a draft request. Before: the actor is a civil servant. After: a draft they own.
 
-    The request's public body is the author's; one without a body of their own
-    names one (and may change it on the draft's question page).
+    The request's public body is the author's: the one their membership proves
+    (accounts.services). ``public_body`` is ignored unless it is that body.
     """
     if not permissions.can_create_request(actor):
         raise PermissionDenied("Only civil servants can ask the market.")
     title = (title or "").strip()
     if not title:
         raise DomainError({"title": "Enter a title for your request"})
-    body = actor.public_body or public_body
-    if body is None:
-        raise DomainError({"public_body": "Select your public body"})
+    body = actor.public_body
+    if body is None or (public_body is not None and public_body.pk != body.pk):
+        raise DomainError({"public_body": "A request belongs to your own public body"})
     with transaction.atomic():
         engagement_request = EngagementRequest(author=actor, public_body=body, title=title)
         _save(engagement_request, actor=actor, reason="Draft started")
@@ -179,7 +179,7 @@ def engagement_request_update_draft(
     if not permissions.can_edit_draft(actor, engagement_request):
         raise PermissionDenied("Only the request's owners can change a draft.")
     new_body = changes.get("public_body")
-    if actor.public_body_id and new_body and new_body.pk != actor.public_body_id:
+    if new_body and new_body.pk != actor.public_body_id:
         raise DomainError({"public_body": "A request belongs to your own public body"})
     _validate_changes(engagement_request, changes)
     with transaction.atomic():

@@ -255,6 +255,14 @@ def _required(**fields: str) -> dict[str, str]:
     return {name: value.strip() for name, value in fields.items()}
 
 
+def _check_own_body(actor, public_body) -> None:
+    """A civil servant proposes trials for the public body they act for, not another's."""
+    if is_civil_servant(actor) and public_body.pk != actor.public_body_id:
+        raise DomainError(
+            {"public_body": "Choose your own public body: you can only propose trials for it."}
+        )
+
+
 def _resolve_sponsor(*, actor, sponsor_email: str):
     """The named civil-servant sponsor a supplier-side proposer needs, or None."""
     sponsor_email = (sponsor_email or "").strip().lower()
@@ -354,6 +362,7 @@ def proposal_create(
     data_allowed = _clean_data_allowed(data_allowed)
     if public_body is None:
         raise DomainError({"public_body": "Choose the public body the trial is for."})
+    _check_own_body(actor, public_body)
     sponsor = _resolve_sponsor(actor=actor, sponsor_email=sponsor_email)
     proposal = Proposal(
         title=fields["title"],
@@ -417,6 +426,8 @@ def proposal_update(
     data_allowed = _clean_data_allowed(data_allowed)
     if public_body is None:
         raise DomainError({"public_body": "Choose the public body the trial is for."})
+    if public_body.pk != proposal.public_body_id:
+        _check_own_body(actor, public_body)
     proposer = proposal.proposer
     sponsor = _resolve_sponsor(actor=proposer, sponsor_email=sponsor_email)
     if proposal.status != Status.DRAFT and (sponsor and sponsor.pk) != proposal.sponsor_id:

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    # Failed sign-ins, throttled per account and per IP; attempts and lockouts in admin.
+    "axes",
     "crispy_forms",
     "crispy_forms_gds",
     "django_filters",
@@ -118,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a sign-in refused for too many failures into the GOV.UK lockout page.
+    "axes.middleware.AxesMiddleware",
     "techmap.middleware.GovukErrorPagesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -250,6 +254,8 @@ API_LIST_CACHE_SECONDS = int(env("API_LIST_CACHE_SECONDS", "0" if TESTING else "
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account or address is refused before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -287,6 +293,22 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 # False turns allauth's limits off in tests ({} would keep its defaults, counted in
 # Redis across test runs, so a re-run could not send a second confirmation email).
 ACCOUNT_RATE_LIMITS = False if TESTING else {"login_failed": "10/m/ip,5/5m/key"}
+# django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one account, or from one
+# address, further sign-ins for it are refused for AXES_COOLOFF_TIME (the allauth form
+# and Django admin alike). Moderators see attempts and lockouts in admin, and unlock there
+# (or `manage.py axes_reset`). Off in tests, whose many sign-ins share one address; the
+# sign-in throttle tests turn it on.
+AXES_ENABLED = env_bool("AXES_ENABLED", not TESTING)
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "10") or 10)
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15") or 15))
+# Each of these alone: one account from anywhere, or one address whatever account it tries.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.views.signin_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.views.signin_client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.signin_locked"
+# Failures only: a row per successful sign-in would grow without end.
+AXES_DISABLE_ACCESS_LOG = True
 # Civil-servant status is earned by a verified address on one of these domains
 # (sub-domains match: cabinetoffice.gov.uk is on gov.uk).
 GOV_EMAIL_DOMAINS = env_list("GOV_EMAIL_DOMAINS", "gov.uk")

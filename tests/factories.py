@@ -30,7 +30,7 @@ class PublicBodyFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Department for Test {n}")
     slug = factory.LazyAttribute(lambda o: slugify(o.name))
-    email_domain = factory.LazyAttribute(lambda o: f"{o.slug}.gov.uk")
+    email_domains = factory.LazyAttribute(lambda o: [f"{o.slug}.gov.uk"])
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -126,14 +126,15 @@ def test_admin_adds_a_public_body_through_the_service(admin_client):
         "name": "  Office  for Tests ",
         "slug": "Office-for-Tests",  # the page fills it in from the name
         "kind": "agency",
-        "email_domain": "@Tests.GOV.uk",
+        "email_domains": "@Tests.GOV.uk,tests-agency.gov.uk",
     }
 
     got = admin_client.post(reverse("admin:accounts_publicbody_add"), data)
 
     assert got.status_code == 302, admin_errors(got)
     body = PublicBody.objects.get(name="Office for Tests")
-    assert (body.slug, body.email_domain) == ("office-for-tests", "tests.gov.uk")
+    assert body.slug == "office-for-tests"
+    assert body.email_domains == ["tests.gov.uk", "tests-agency.gov.uk"]
     assert body.history.first().history_change_reason == "Public body added"
 
 
@@ -143,14 +144,14 @@ def test_admin_edit_of_a_public_body_is_refused_by_the_service(admin_client):
     url = reverse("admin:accounts_publicbody_change", args=[body.pk])
     data = admin_form_data(admin_client, url) | {
         "name": "cabinet office",  # the same name in another case
-        "email_domain": "not a domain",
+        "email_domains": "not a domain",
         "from_public_records": "on",  # read-only: ignored
     }
 
     errors = admin_errors(admin_client.post(url, data))
 
     assert "A public body with that name already exists" in errors
-    assert "Enter a domain such as cabinetoffice.gov.uk" in errors
+    assert "Enter domains such as cabinetoffice.gov.uk" in errors
     body.refresh_from_db()
     assert (body.name, body.from_public_records) == ("Home Office", False)
 
@@ -158,11 +159,11 @@ def test_admin_edit_of_a_public_body_is_refused_by_the_service(admin_client):
 def test_admin_corrects_a_public_body_with_history(admin_client):
     body = factories.PublicBodyFactory(name="Home Office")
     url = reverse("admin:accounts_publicbody_change", args=[body.pk])
-    data = admin_form_data(admin_client, url) | {"email_domain": "homeoffice.gov.uk"}
+    data = admin_form_data(admin_client, url) | {"email_domains": "homeoffice.gov.uk"}
 
     assert admin_client.post(url, data).status_code == 302
     body.refresh_from_db()
-    assert body.email_domain == "homeoffice.gov.uk"
+    assert body.email_domains == ["homeoffice.gov.uk"]
     assert body.history.first().history_change_reason == "Public body changed"
 
 

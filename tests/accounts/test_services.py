@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from accounts import services
-from accounts.models import OutboundEmail, User
+from accounts.models import OutboundEmail, PublicBodyMembership, User
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -40,25 +40,21 @@ def test_other_addresses_make_no_civil_servant(email):
     assert user.history.count() == history_before
 
 
-def test_a_civil_servant_chooses_their_own_public_body():
-    user = factories.CivilServantFactory(public_body=None)
+def test_a_civil_servant_on_the_bodys_domain_joins_it_at_once():
     body = factories.PublicBodyFactory(name="Department for Testing")
-    services.user_set_public_body(actor=user, user=user, public_body=body)
+    user = factories.CivilServantFactory(public_body=None, email=f"jo@{body.email_domains[0]}")
+    membership = services.public_body_request(actor=user, user=user, public_body=body)
     user.refresh_from_db()
     assert user.public_body == body
-    assert user.history.first().history_change_reason == "Public body set to Department for Testing"
+    assert (membership.status, membership.basis) == ("active", "domain")
+    assert membership.email == user.email
+    assert user.history.first().history_change_reason.startswith(
+        "Public body set to Department for Testing"
+    )
 
 
-def test_a_moderator_may_correct_a_civil_servants_public_body(moderator):
-    user = factories.CivilServantFactory()
-    body = factories.PublicBodyFactory()
-    services.user_set_public_body(actor=moderator, user=user, public_body=body)
-    user.refresh_from_db()
-    assert user.public_body == body
-
-
-@pytest.mark.parametrize("actor_name", ["other_civil_servant", "owner", "member", "anonymous"])
-def test_nobody_else_sets_a_civil_servants_public_body(request, actor_name):
+@pytest.mark.parametrize("actor_name", ["other_civil_servant", "owner", "member", "moderator"])
+def test_nobody_asks_for_someone_else(request, actor_name):
     user = factories.CivilServantFactory(public_body=None)
     if actor_name == "other_civil_servant":
         actor = factories.CivilServantFactory()
@@ -66,15 +62,16 @@ def test_nobody_else_sets_a_civil_servants_public_body(request, actor_name):
         actor = request.getfixturevalue(actor_name)
     body = factories.PublicBodyFactory()
     with pytest.raises(PermissionDenied):
-        services.user_set_public_body(actor=actor, user=user, public_body=body)
+        services.public_body_request(actor=actor, user=user, public_body=body)
     assert User.objects.get(pk=user.pk).public_body is None
+    assert not PublicBodyMembership.objects.filter(user=user).exists()
 
 
-def test_an_ordinary_user_has_no_public_body_to_choose(owner, moderator):
+def test_an_ordinary_user_has_no_public_body_to_choose(owner, anonymous):
     body = factories.PublicBodyFactory()
-    for actor in (owner, moderator):
+    for actor in (owner, anonymous):
         with pytest.raises(PermissionDenied):
-            services.user_set_public_body(actor=actor, user=owner, public_body=body)
+            services.public_body_request(actor=actor, user=owner, public_body=body)
     owner.refresh_from_db()
     assert owner.public_body is None
 

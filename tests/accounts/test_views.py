@@ -173,8 +173,8 @@ def test_choosing_no_public_body_is_an_error_not_a_500(client):
 
 
 def test_public_body_page_keeps_next_only_when_it_is_on_this_site(client):
-    user = factories.CivilServantFactory(public_body=None)
     body = factories.PublicBodyFactory()
+    user = factories.CivilServantFactory(public_body=None, email=f"jo@{body.email_domains[0]}")
     client.force_login(user)
     url = reverse("accounts:public_body")
     response = client.post(url, {"public_body": body.pk, "next": "/engagement/"})
