@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
+from core.db import read_connection
 from reporting import permissions
 from reporting.models import (
     ComparisonRun,
@@ -167,7 +167,7 @@ def latest_period() -> date | None:
 
 def rating_shares(period: date) -> list[dict]:
     """For each category, how many compared reports of ``period`` had each UK9 rating."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             """
             SELECT c.category_id, v.value::int, count(*)

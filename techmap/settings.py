@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "techmap.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a session saved at the end of a request counts as its write.
+    "techmap.db_router.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -167,6 +169,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["TEST"] = {"NAME": env("TECHMAP_TEST_DB") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A streaming standby of DATABASE_URL: read-only pages read from it (techmap/db_router.py),
+# everything else, every task and every migration uses the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["techmap.db_router.PrimaryReplicaRouter"]
+# After a write, that browser reads from the primary this long (longer than replay lag).
+DATABASE_REPLICA_PIN_SECONDS = int(env("DATABASE_REPLICA_PIN_SECONDS", "10") or 0)
+# GET and HEAD under these paths read from the replica: search, profiles, the market map,
+# API reads and exports.
+DATABASE_REPLICA_PATHS = (
+    "/suppliers/",
+    "/techmap/",
+    "/api/v1/",
+    "/reporting/benchmarks/",
+    "/reporting/downloads/",
+    "/reporting/suppliers/",
+    "/den/lessons/",
+)
 
 # --- Redis, cache, Celery -------------------------------------------------------
 REDIS_URL = env("REDIS_URL")

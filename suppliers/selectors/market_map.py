@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
 
+from core.db import read_connection
 from suppliers.models import (
     Capability,
     Supplier,
@@ -68,7 +68,7 @@ def market_map(*, refdata: ReferenceData | None = None, use_cache: bool = True) 
     key = "suppliers:market-map:v1"
     counts = cache.get(key) if use_cache else None
     if counts is None:
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 _MARKET_MAP_SQL,
                 {"sme": list(Supplier.SME_SIZES), "published": Supplier.Status.PUBLISHED},

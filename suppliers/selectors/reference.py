@@ -7,8 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db import connection
-
+from core.db import read_connection
 from suppliers.models import (
     Capability,
     CapabilityGroup,
@@ -88,7 +87,7 @@ _REFERENCE_SQL = f"""
 def reference_data() -> ReferenceData:
     """Regions, the capability taxonomy, certifications and frameworks, in one query."""
     rows: dict[str, list[Option]] = defaultdict(list)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_REFERENCE_SQL)
         for kind, pk, code, name, position, group_id, itl_code in cursor.fetchall():
             rows[kind].append(Option(pk, code, name, position, group_id, itl_code))

@@ -58,7 +58,6 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -78,6 +77,7 @@ from django.db.models.functions import MD5, Cast, Concat, Least, Upper
 from django.utils import timezone
 from django.utils.html import escape
 
+from core.db import read_connection
 from suppliers.models import (
     Capability,
     CaseStudy,
@@ -602,7 +602,7 @@ class SupplierSearch:
         }
         scan = _Scan(stats=_Stats())
         stats = scan.stats
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(sql, params)
             for kind, key, n, rank in cursor.fetchall():
                 if kind == "page":
