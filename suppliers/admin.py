@@ -1,27 +1,35 @@
 """Django admin for the registry: moderators edit suppliers and the taxonomy here.
 
-Every change goes through ``suppliers.services`` (so the search vector stays
-current and history records who, when and why) and is visible on each
-object's History page (django-simple-history). Access is decided by
-``suppliers.permissions.can_moderate``, not Django's per-model permissions:
-moderators are staff. Deleting is left to superusers; suppliers leave search by
-status (a moderator suspends them, with a reason), not by deletion.
+Every save, inline and action calls ``suppliers.services`` (so the rules are the ones
+the web pages and the API meet, the search vector stays current and history records
+who, when and why), and is visible on each object's History page
+(django-simple-history). An edit of a supplier goes through ``supplier_profile_update``,
+the one rule for whether an edit goes live; status changes go through the moderation
+services, each with its reason. A service's refusal is shown on the page and nothing is
+saved (``core.admin.ServiceAdminMixin``). Fields only a service writes (status, slug,
+dates, moderation, public records and Companies House facts, the search data) are
+read-only here.
+
+Access is decided by ``suppliers.permissions.can_moderate``, not Django's per-model
+permissions: moderators are staff. Deleting is left to superusers; suppliers leave
+search by status (a moderator suspends them, with a reason), not by deletion.
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.forms.models import model_to_dict
-from django.http import HttpResponseRedirect
+from django.forms.models import construct_instance, model_to_dict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ServiceAdminMixin, refusal_messages
 from core.errors import DomainError
 from suppliers import permissions, services
 from suppliers.forms_registration import ReasonForm
@@ -48,6 +56,47 @@ from suppliers.selectors.revisions import new_profile_rows, revision_rows
 def _reason(prefix: str, form) -> str:
     changed = ", ".join(form.changed_data) if form is not None else ""
     return f"{prefix}: {changed}" if changed else prefix
+
+
+class ServiceRulesForm(forms.ModelForm):
+    """An admin form that leaves the model's rules to the service its save calls.
+
+    A ``ModelForm`` normally runs the model's validation (validators, ``clean``,
+    uniqueness) on the raw input before the admin saves. Here the service the save calls
+    runs those checks, on the values it will write: it normalises first (a Companies
+    House number typed ``sc 12345`` is ``SC012345``), so checking the raw input would
+    refuse what the web pages and the API accept, and a second copy of the checks would
+    hide whether the save went through the service at all. The service's refusal comes
+    back through ``ServiceAdminMixin``, beside the field it names. The form still parses
+    its fields (a number is a number, a choice is one of the choices).
+    """
+
+    def _post_clean(self) -> None:
+        # ModelForm._post_clean without instance.full_clean() and validate_unique(): the
+        # instance is still built from the input, for save_model and save_formset to read.
+        opts = self._meta
+        try:
+            self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+def _row_label(row) -> str:
+    return f"Case study “{row}”" if isinstance(row, CaseStudy) else str(row)
+
+
+def _refused_in(label: str, error: ValidationError) -> DomainError:
+    """A refusal about an inline row, worded for the top of the page (the main form may
+    have a field of the same name, such as ``summary``, that it is not about)."""
+    if hasattr(error, "error_dict"):
+        words = [
+            f"{label}: {message}" if name == "__all__" else f"{label} ({name}): {message}"
+            for name, messages_ in error.message_dict.items()
+            for message in messages_
+        ]
+    else:
+        words = [f"{label}: {message}" for message in refusal_messages(error)]
+    return DomainError(words)
 
 
 class ModeratorPermissions:
@@ -91,7 +140,8 @@ class RegionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     ordering = ("position",)
 
 
-class ReferenceAdmin(ModeratorPermissions, SimpleHistoryAdmin):
+class ReferenceAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin):
+    form = ServiceRulesForm
     search_fields = ("name", "code")
 
     def save_model(self, request, obj, form, change) -> None:
@@ -105,8 +155,12 @@ class ReferenceAdmin(ModeratorPermissions, SimpleHistoryAdmin):
         services.reference_item_delete(actor=request.user, item=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        for obj in queryset:
-            services.reference_item_delete(actor=request.user, item=obj)
+        self.run_service_action(
+            request,
+            queryset,
+            lambda item: services.reference_item_delete(actor=request.user, item=item),
+            "deleted",
+        )
 
 
 class CapabilityInline(ModeratorPermissions, admin.TabularInline):
@@ -161,6 +215,7 @@ class FrameworkAdmin(ReferenceAdmin):
 
 class CaseStudyInline(ModeratorPermissions, admin.StackedInline):
     model = CaseStudy
+    form = ServiceRulesForm  # case_study_create and case_study_update check the values
     extra = 0
     fields = ("title", "client_type", "client_name", "year", "summary", "outcome")
 
@@ -179,8 +234,37 @@ class MembershipInline(ModeratorPermissions, admin.TabularInline):
         return permissions.can_moderate(request.user)
 
 
+class SupplierAdminForm(ServiceRulesForm):
+    # Room for the ways people write a number ("SC 012345"): the service stores it in the
+    # one form (suppliers.companies_house) or refuses it.
+    companies_house_number = forms.CharField(
+        label="Companies House number", max_length=20, empty_value=None
+    )
+
+    class Meta:
+        model = Supplier
+        fields = (*services.SUPPLIER_FIELDS, *services.SUPPLIER_M2M_FIELDS)
+
+
+# Written only by moderation decisions (the queue, the suspend and reinstate actions).
+MODERATION_FIELDS = ("created_by", "submitted_at", "status_reason", "suspended_at")
+# Written only by suppliers.public_records (and claims), from public data.
+PUBLIC_RECORD_FIELDS = (
+    "from_public_records",
+    "claimed_at",
+    "public_scale",
+    "companies_house_status",
+    "incorporated_on",
+    "dissolved_on",
+    "sic_codes",
+    "companies_house_checked_at",
+    "companies_house_flagged_on",
+)
+
+
 @admin.register(Supplier)
-class SupplierAdmin(ModeratorPermissions, SimpleHistoryAdmin):
+class SupplierAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin):
+    form = SupplierAdminForm
     list_display = (
         "name",
         "companies_house_number",
@@ -192,7 +276,14 @@ class SupplierAdmin(ModeratorPermissions, SimpleHistoryAdmin):
     list_filter = ("status", "size", "hq_region")
     list_select_related = ("hq_region",)
     search_fields = ("name", "companies_house_number", "slug")
-    readonly_fields = ("slug", "created_at", "updated_at", "published_at")
+    readonly_fields = (
+        "slug",
+        "created_at",
+        "updated_at",
+        "published_at",
+        *MODERATION_FIELDS,
+        *PUBLIC_RECORD_FIELDS,
+    )
     filter_horizontal = ("regions", "capabilities", "certifications", "frameworks")
     inlines = [CaseStudyInline, MembershipInline]
     history_list_display = ("status",)
@@ -206,38 +297,44 @@ class SupplierAdmin(ModeratorPermissions, SimpleHistoryAdmin):
         ("Offer", {"fields": ("regions", "capabilities", "certifications", "frameworks")}),
         ("Contact", {"fields": ("contact_name", "contact_email", "contact_phone")}),
         ("Dates", {"fields": ("created_at", "updated_at", "published_at")}),
-        (
-            "Registration and moderation",
-            {"fields": ("created_by", "submitted_at", "status_reason", "suspended_at")},
-        ),
+        ("Registration and moderation", {"fields": MODERATION_FIELDS}),
+        ("Public records and Companies House", {"fields": PUBLIC_RECORD_FIELDS}),
     )
 
     def get_readonly_fields(self, request, obj=None):
         """Once a supplier exists its status changes only by a moderation decision
         (the queue, or the suspend and reinstate actions), so each has a reason."""
-        moderation = ("created_by", "submitted_at", "status_reason", "suspended_at")
-        fields = (*self.readonly_fields, *moderation)
-        return (*fields, "status") if obj is not None else fields
+        return (*self.readonly_fields, "status") if obj is not None else self.readonly_fields
 
     def save_model(self, request, obj, form, change) -> None:
-        """Write through the service (validation, history, search vector), not obj.save()."""
-        fields = {
-            name: value
-            for name, value in form.cleaned_data.items()
-            if name in services.SUPPLIER_FIELDS or name in services.SUPPLIER_M2M_FIELDS
-        }
+        """Write through the services, not obj.save(): a new supplier through
+        ``supplier_create``; a change through ``supplier_profile_update``, the one rule for
+        every edit of a profile (a moderator's goes live). Only the fields the moderator
+        changed are passed, so a number the rule would now refuse does not block an edit
+        of something else."""
         if change:
-            saved = services.supplier_update(
-                actor=request.user,
-                supplier=obj,
-                change_reason=_reason("Changed in admin", form),
-                **fields,
-            )
+            fields = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in services.PROFILE_FIELDS or name in services.SUPPLIER_M2M_FIELDS
+            }
+            if fields:
+                services.supplier_profile_update(
+                    actor=request.user,
+                    supplier=obj,
+                    change_reason=_reason("Changed in admin", form),
+                    **fields,
+                )
         else:
+            fields = {
+                name: value
+                for name, value in form.cleaned_data.items()
+                if name in services.SUPPLIER_FIELDS or name in services.SUPPLIER_M2M_FIELDS
+            }
             saved = services.supplier_create(
                 actor=request.user, change_reason="Added in admin", **fields
             )
-        obj.pk = saved.pk
+            obj.pk = saved.pk
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change) -> None:
@@ -246,6 +343,8 @@ class SupplierAdmin(ModeratorPermissions, SimpleHistoryAdmin):
             self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request, form, formset, change) -> None:
+        """Each inline row through its service: case studies (the supplier's search
+        vector follows) and memberships (a supplier keeps at least one owner)."""
         supplier = form.instance
         instances = formset.save(commit=False)
         moved = {
@@ -254,39 +353,40 @@ class SupplierAdmin(ModeratorPermissions, SimpleHistoryAdmin):
             if isinstance(obj, SupplierMembership) and "user" in changed
         }
         for deleted in formset.deleted_objects:
-            if isinstance(deleted, CaseStudy):
-                services.case_study_delete(actor=request.user, case_study=deleted)
-            elif isinstance(deleted, SupplierMembership):
-                services.supplier_member_remove(actor=request.user, membership=deleted)
+            try:
+                if isinstance(deleted, CaseStudy):
+                    services.case_study_delete(actor=request.user, case_study=deleted)
+                elif isinstance(deleted, SupplierMembership):
+                    services.supplier_member_remove(actor=request.user, membership=deleted)
+            except ValidationError as error:
+                raise _refused_in(_row_label(deleted), error) from error
         for instance in instances:
-            if isinstance(instance, CaseStudy):
-                fields = model_to_dict(instance, fields=services.CASE_STUDY_FIELDS)
-                if instance.pk:
-                    services.case_study_update(actor=request.user, case_study=instance, **fields)
-                else:
-                    services.case_study_create(actor=request.user, supplier=supplier, **fields)
-            elif isinstance(instance, SupplierMembership):
-                services.supplier_member_add(
-                    actor=request.user, supplier=supplier, user=instance.user, role=instance.role
-                )
-                if instance.pk in moved:  # the row now names someone else: replace it
-                    services.supplier_member_remove(
-                        actor=request.user,
-                        membership=SupplierMembership.objects.get(pk=instance.pk),
-                    )
+            try:
+                self._save_inline_row(request, supplier, instance, moved=moved)
+            except ValidationError as error:
+                raise _refused_in(_row_label(instance), error) from error
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as exc:
-            # A rule only a service knows (such as "keep one owner"): the admin's
-            # transaction has rolled back; say why and show the page again.
-            self.message_user(request, " ".join(exc.messages), level="error")
-            return HttpResponseRedirect(request.get_full_path())
+    def _save_inline_row(self, request, supplier: Supplier, instance, *, moved: set) -> None:
+        if isinstance(instance, CaseStudy):
+            fields = model_to_dict(instance, fields=services.CASE_STUDY_FIELDS)
+            if instance.pk:
+                services.case_study_update(actor=request.user, case_study=instance, **fields)
+            else:
+                services.case_study_create(actor=request.user, supplier=supplier, **fields)
+        elif isinstance(instance, SupplierMembership):
+            services.supplier_member_add(
+                actor=request.user, supplier=supplier, user=instance.user, role=instance.role
+            )
+            if instance.pk in moved:  # the row now names someone else: replace it
+                services.supplier_member_remove(
+                    actor=request.user,
+                    membership=SupplierMembership.objects.get(pk=instance.pk),
+                )
 
 
 @admin.register(CaseStudy)
-class CaseStudyAdmin(ModeratorPermissions, SimpleHistoryAdmin):
+class CaseStudyAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin):
+    form = ServiceRulesForm  # case_study_create and case_study_update check the values
     list_display = ("title", "supplier", "client_type", "client_name", "year")
     list_filter = ("client_type",)
     list_select_related = ("supplier",)
@@ -309,7 +409,7 @@ class CaseStudyAdmin(ModeratorPermissions, SimpleHistoryAdmin):
 
 
 @admin.register(SupplierMembership)
-class SupplierMembershipAdmin(ModeratorPermissions, SimpleHistoryAdmin):
+class SupplierMembershipAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("user", "supplier", "role", "created_at")
     list_filter = ("role",)
     list_select_related = ("user", "supplier")
@@ -382,21 +482,19 @@ def _duplicates_html(duplicates: list[dict]) -> str:
     )
 
 
-def _reason_page(modeladmin, request, queryset, *, action: str, title: str, verb: str, call):
-    """An admin action needing a reason: show the form, then run ``call`` per supplier."""
+def _reason_page(modeladmin, request, queryset, *, action: str, title: str, done: str, call):
+    """An admin action needing a reason: show the form, then run the moderation service
+    ``call`` per supplier; each refusal (such as suspending a supplier that is not
+    published) is reported and leaves that supplier as it was."""
     form = ReasonForm(request.POST if "reason" in request.POST else None)
     if form.is_bound and form.is_valid():
-        done = 0
-        for supplier in queryset:
-            try:
-                call(actor=request.user, supplier=supplier, reason=form.cleaned_data["reason"])
-                done += 1
-            except DomainError as error:
-                modeladmin.message_user(
-                    request, f"{supplier.name}: {' '.join(error.messages)}", messages.ERROR
-                )
-        if done:
-            modeladmin.message_user(request, f"{verb} {done} supplier(s).", messages.SUCCESS)
+        reason = form.cleaned_data["reason"]
+        modeladmin.run_service_action(
+            request,
+            queryset,
+            lambda supplier: call(actor=request.user, supplier=supplier, reason=reason),
+            done,
+        )
         return None
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -418,7 +516,7 @@ def suspend_selected(modeladmin, request, queryset):
         queryset,
         action="suspend_selected",
         title="Suspend suppliers",
-        verb="Suspended",
+        done="supplier(s) suspended",
         call=services.supplier_suspend,
     )
 
@@ -431,7 +529,7 @@ def reinstate_selected(modeladmin, request, queryset):
         queryset,
         action="reinstate_selected",
         title="Reinstate suppliers",
-        verb="Reinstated",
+        done="supplier(s) reinstated",
         call=services.supplier_reinstate,
     )
 
@@ -444,24 +542,19 @@ def reject_selected(modeladmin, request, queryset):
         queryset,
         action="reject_selected",
         title="Reject",
-        verb="Rejected",
+        done="rejected",
         call=services.supplier_reject,
     )
 
 
 @admin.action(description="Approve selected")
 def approve_selected(modeladmin, request, queryset):
-    done = 0
-    for supplier in queryset:
-        try:
-            services.supplier_approve(actor=request.user, supplier=supplier)
-            done += 1
-        except DomainError as error:
-            modeladmin.message_user(
-                request, f"{supplier.name}: {' '.join(error.messages)}", messages.ERROR
-            )
-    if done:
-        modeladmin.message_user(request, f"Approved {done} supplier(s).", messages.SUCCESS)
+    modeladmin.run_service_action(
+        request,
+        queryset,
+        lambda supplier: services.supplier_approve(actor=request.user, supplier=supplier),
+        "approved",
+    )
 
 
 SupplierAdmin.actions = [suspend_selected, reinstate_selected]
@@ -494,7 +587,7 @@ def review_queue():
 
 
 @admin.register(SupplierForReview)
-class ModerationQueueAdmin(ModeratorPermissions, admin.ModelAdmin):
+class ModerationQueueAdmin(ModeratorPermissions, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "waiting_since", "status", "duplicates")
     list_display_links = ("name",)
     actions = [approve_selected, reject_selected]
@@ -574,8 +667,8 @@ class ModerationQueueAdmin(ModeratorPermissions, admin.ModelAdmin):
                     )
                     self.message_user(request, f"Rejected {supplier.name}.", messages.SUCCESS)
                     return redirect("admin:suppliers_supplierforreview_changelist")
-            except DomainError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, " ".join(refusal_messages(error)), messages.ERROR)
         rows = revision_rows(revision) if revision is not None else new_profile_rows(supplier)
         context = {
             **self.admin_site.each_context(request),
@@ -616,4 +709,5 @@ class SupplierInvitationAdmin(ReadOnlyPermissions, SimpleHistoryAdmin):
     exclude = ("token_hash",)
 
 
-from suppliers import admin_public  # noqa: E402, F401 (public records: issue 16)
+# Registers the admin pages for what comes from public records.
+from suppliers import admin_public  # noqa: E402, F401

@@ -34,6 +34,8 @@ class ExternalEngagementNoticeAdmin(admin.ModelAdmin):
     list_select_related = ("buyer",)
     search_fields = ("ocid", "title")
     raw_id_fields = ("buyer",)
+    # Written only by the import (suppliers.public_records.ocds), from the published notice.
+    readonly_fields = [f.name for f in ExternalEngagementNotice._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False
