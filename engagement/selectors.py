@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from engagement import permissions
 from engagement.filters import EngagementRequestFilter
@@ -14,7 +15,7 @@ from engagement.models import (
     Participant,
     SupplierResponse,
 )
-from suppliers.models import CaseStudy, Supplier
+from suppliers.models import CaseStudy, ExternalEngagementNotice, Supplier
 
 
 def requests_with_related(queryset: QuerySet | None = None) -> QuerySet:
@@ -40,6 +41,38 @@ def request_list(*, user, data) -> EngagementRequestFilter:
     )
     base = base.order_by("-published_at", "-pk")
     return EngagementRequestFilter(data, queryset=base)
+
+
+def external_notices(filterset: EngagementRequestFilter) -> QuerySet:
+    """Early market engagement published elsewhere (Contracts Finder, Find a Tender), for
+    the list beside Techmap's own requests, under the filters that apply to it: status
+    (open: no closing date or one still ahead), public body, and the search words (each
+    in the title or description). Capability, region and kind of help are Techmap's own
+    fields, so they do not narrow these notices."""
+    qs = ExternalEngagementNotice.objects.select_related("buyer")
+    data: dict = {}
+    if filterset.is_bound:
+        filterset.form.is_valid()
+        # An invalid filter is left out of cleaned_data, so the valid ones still apply.
+        data = filterset.form.cleaned_data
+    status = data.get("status") or "open"
+    now = timezone.now()
+    if status == "open":
+        qs = qs.filter(Q(closes_at__isnull=True) | Q(closes_at__gte=now))
+    elif status == "closed":
+        qs = qs.filter(closes_at__lt=now)
+    if data.get("public_body"):
+        qs = qs.filter(buyer=data["public_body"])
+    words = [w.strip('"') for w in (data.get("q") or "").split() if w.strip('"')]
+    for word in words[:20]:
+        if word.lower() == "or":
+            continue
+        if word.startswith("-") and len(word) > 1:
+            word = word[1:]
+            qs = qs.exclude(Q(title__icontains=word) | Q(description__icontains=word))
+        else:
+            qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    return qs.order_by("-published_at", "-pk")
 
 
 def requests_owned_by(user) -> QuerySet:

@@ -65,6 +65,10 @@ def request_list(request: HttpRequest) -> HttpResponse:
     ]
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    # Engagement published elsewhere, listed beside ours with its own pages.
+    notices = Paginator(selectors.external_notices(filterset), PAGE_SIZE).get_page(
+        request.GET.get("notices_page")
+    )
     return render(
         request,
         "engagement/list.html",
@@ -73,6 +77,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "form": filterset.form,
             "page_obj": page,
             "requests": page.object_list,
+            "notices_page": notices,
+            "notices": notices.object_list,
+            "now": timezone.now(),
             "filter_errors": filter_errors,
             "can_create": permissions.can_create_request(request.user),
         },

@@ -1,13 +1,19 @@
 """The one FilterSet behind ``/suppliers/``, its CSV export and ``/api/v1/suppliers/``.
 
 Parameters (a contract, see DESIGN.md): ``q``, ``capability``, ``region``, ``sme``,
-``certification``, ``framework``, ``ordering`` (``page`` belongs to the web view; the
-API pages with a cursor).
+``certification``, ``framework``, ``has_contracts``, ``won_from``, ``source``,
+``ordering`` (``page`` belongs to the web view; the API pages with a cursor).
 
 - ``capability``, ``certification`` and ``framework`` take codes, ``region`` a slug
   (``london``) or an ITL1 code (``TLI``); any case; repeat a parameter for several
   values (OR within a filter, AND between filters).
 - ``sme``: ``true``/``yes``/``1`` for SMEs only, ``false``/``no``/``0`` for large suppliers.
+- ``has_contracts``: ``true`` for suppliers that have won public contracts (awards in
+  published contract data), ``false`` for those that have not.
+- ``won_from``: a public body's slug (``cabinet-office``) or its name, any case: suppliers
+  that have won a public contract from it (repeat for any of several).
+- ``source``: ``registered`` (registered on Techmap) or ``public_records`` (from public
+  records: not registered). Both by default.
 - ``ordering``: ``relevance`` (default with ``q``), ``name`` (default without),
   ``updated`` (most recently updated first).
 
@@ -33,13 +39,17 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import QueryDict
 
+from accounts.models import PublicBody
 from core.querystring import is_safe_value
 from suppliers.models import Capability, Certification, Framework, Region, Supplier
 from suppliers.selectors import (
     MAX_QUERY_LENGTH,
     ORDERINGS,
+    SOURCES,
     ReferenceData,
     SearchParams,
     SupplierSearch,
@@ -137,6 +147,82 @@ class SmeFilter(django_filters.BooleanFilter):
     field_class = SmeField
 
 
+class HasContractsField(SmeField):
+    default_error_messages = {
+        "invalid": 'Choose "true" for suppliers that have won public contracts or "false" '
+        "for those that have not."
+    }
+
+
+class HasContractsFilter(django_filters.BooleanFilter):
+    field_class = HasContractsField
+
+
+class PublicBodyListField(forms.MultipleChoiceField):
+    """Public bodies by slug or name (``?won_from=cabinet-office``), cleaned to ids.
+
+    Looked up only when given (one query): there are thousands once public contract
+    data is in, so they are not loaded with the reference data. Unknown values are set
+    aside in :attr:`ignored` (or, when ``strict``, reported as the field's error).
+    """
+
+    def __init__(self, *args, strict: bool = False, **kw):
+        super().__init__(*args, **kw)
+        self.strict = strict
+        self.ignored: list[str] = []
+        self.accepted: list[tuple[str, int, str]] = []  # (as written, id, name)
+
+    def valid_value(self, value) -> bool:
+        return True
+
+    def clean(self, value) -> list[int]:
+        values = self.to_python(value)
+        self.ignored, self.accepted = [], []
+        wanted: list[str] = []
+        for position, raw in enumerate(values):
+            text = " ".join(raw.split())
+            if not text:
+                continue  # the page's empty box: no filter
+            if position < MAX_VALUES and is_safe_value(raw, MAX_CODE_LENGTH * 2):
+                wanted.append(raw)
+            else:
+                self.ignored.append(raw)
+        found: dict[str, tuple[int, str]] = {}
+        if wanted:
+            keys = {" ".join(w.split()).lower() for w in wanted}
+            rows = PublicBody.objects.alias(lower_name=Lower("name")).filter(
+                Q(slug__in=keys) | Q(lower_name__in=keys)
+            )
+            for pk, slug, name in rows.values_list("pk", "slug", "name"):
+                found.setdefault(slug.lower(), (pk, name))
+                found.setdefault(" ".join(name.split()).lower(), (pk, name))
+        ids: list[int] = []
+        for raw in wanted:
+            match = found.get(" ".join(raw.split()).lower())
+            if match is None:
+                self.ignored.append(raw)
+                continue
+            self.accepted.append((raw, *match))
+            if match[0] not in ids:
+                ids.append(match[0])
+        if self.ignored and self.strict:
+            raise ValidationError(
+                [
+                    ValidationError(
+                        "%(value)s is not a known public body.",
+                        code="invalid_choice",
+                        params={"value": shown(raw)},
+                    )
+                    for raw in self.ignored[:10]
+                ]
+            )
+        return ids
+
+
+class PublicBodyListFilter(django_filters.MultipleChoiceFilter):
+    field_class = PublicBodyListField
+
+
 def _choices(model):
     # Only drf-spectacular looks at these (it does not call them); the web page and the
     # API validate against the reference data loaded once per request.
@@ -183,6 +269,22 @@ class SupplierFilterSet(django_filters.FilterSet):
     framework = CodeListFilter(
         method="_ignore", choices=_choices(Framework), help_text="Framework codes."
     )
+    has_contracts = HasContractsFilter(
+        method="_ignore",
+        help_text="true: suppliers that have won public contracts (in published contract "
+        "data); false: those that have not.",
+    )
+    won_from = PublicBodyListFilter(
+        method="_ignore",
+        help_text="Suppliers that have won a public contract from this public body: its slug "
+        "(cabinet-office) or name. Repeat for any of several.",
+    )
+    source = django_filters.ChoiceFilter(
+        method="_ignore",
+        choices=list(SOURCES.items()),
+        help_text="registered: registered on Techmap; public_records: from public records "
+        "(not registered). Both when absent.",
+    )
     ordering = django_filters.ChoiceFilter(
         method="_ignore",
         choices=list(ORDERINGS.items()),
@@ -222,6 +324,7 @@ class SupplierFilterSet(django_filters.FilterSet):
                 # when something lists it (a rendered form), not on every request.
                 choices=lambda options=options: [(o.code, o.name) for o in options],
             )
+        self.filters["won_from"].extra.update(strict=strict)
 
     # Filtering is done as a whole by the search selector (filter_queryset below); the
     # per-filter methods exist so django-filter and the API schema know the parameters.
@@ -263,6 +366,9 @@ class SupplierFilterSet(django_filters.FilterSet):
             certifications=tuple(data.get("certification") or ()),
             frameworks=tuple(data.get("framework") or ()),
             sme=data.get("sme"),
+            has_contracts=data.get("has_contracts"),
+            won_from=tuple(data.get("won_from") or ()),
+            source=data.get("source") or "",
             ordering=data.get("ordering") or "",
             day=self.day,
         )
@@ -304,6 +410,22 @@ class SupplierFilterSet(django_filters.FilterSet):
                 f'The size filter "{shown(raw)}" was ignored: use "true" for SMEs only '
                 'or "false" for large suppliers only.'
             )
+        if "has_contracts" in errors:
+            raw = self.data.get("has_contracts", "")
+            notices.append(
+                f'The public contracts filter "{shown(raw)}" was ignored: use "true" for '
+                'suppliers that have won public contracts or "false" for those that have not.'
+            )
+        for raw in getattr(self.form.fields["won_from"], "ignored", []):
+            notices.append(
+                f'We do not recognise the public body "{shown(raw)}", so it was ignored.'
+            )
+        if "source" in errors:
+            raw = self.data.get("source", "")
+            notices.append(
+                f'The filter "{shown(raw)}" was ignored: use "registered" for suppliers '
+                'registered on Techmap or "public_records" for those from public records.'
+            )
         if "ordering" in errors:
             raw = self.data.get("ordering", "")
             default = ORDERINGS[self.params.effective_ordering].lower()
@@ -337,7 +459,34 @@ class SupplierFilterSet(django_filters.FilterSet):
                     tuple(self.data.getlist("sme") if hasattr(self.data, "getlist") else ()),
                 )
             )
+        has_contracts = self.params.has_contracts
+        if has_contracts is not None:
+            chosen.append(
+                SelectedFilter(
+                    "has_contracts",
+                    "Public contracts",
+                    "Has won public contracts" if has_contracts else "No public contracts",
+                    tuple(self._raw("has_contracts")),
+                )
+            )
+        bodies: dict[int, tuple[str, list[str]]] = {}
+        for raw, pk, name in getattr(self.form.fields["won_from"], "accepted", []):
+            bodies.setdefault(pk, (name, []))[1].append(raw)
+        for name, raws in bodies.values():
+            chosen.append(SelectedFilter("won_from", "Won contracts from", name, tuple(raws)))
+        if self.params.source in SOURCES:
+            chosen.append(
+                SelectedFilter(
+                    "source",
+                    "Registration",
+                    SOURCES[self.params.source],
+                    tuple(self._raw("source")),
+                )
+            )
         return chosen
+
+    def _raw(self, name: str) -> list[str]:
+        return self.data.getlist(name) if hasattr(self.data, "getlist") else []
 
 
 def query_string(data: QueryDict, *, drop: str | None = None, values=(), **changes) -> str:
@@ -359,7 +508,20 @@ def query_string(data: QueryDict, *, drop: str | None = None, values=(), **chang
     return urlencode(items)
 
 
-SEARCH_PARAMETERS = ("q", "capability", "region", "sme", "certification", "framework", "ordering")
+SEARCH_PARAMETERS = (
+    "q",
+    "capability",
+    "region",
+    "sme",
+    "certification",
+    "framework",
+    "has_contracts",
+    "won_from",
+    "source",
+    "ordering",
+)
+# The filters other than q and ordering (the "clear all filters" link drops them all).
+FILTER_PARAMETERS = tuple(p for p in SEARCH_PARAMETERS if p not in ("q", "ordering"))
 SEARCH_QUERY_MAX_LENGTH = 2000  # Shortlist.search_query / ShortlistEntry.search_query
 
 

@@ -11,6 +11,8 @@ in the ``suppliers`` app.
 - :class:`AwardSupplier`: who won it, one row per supplier.
 - :class:`CpvCapability`: the moderators' table from CPV codes to capabilities.
 - :class:`ExternalEngagementNotice`: a planning release with a market engagement notice.
+- :class:`SupplierClaim`: someone saying "this organisation from public records is mine",
+  waiting for a moderator (written by ``suppliers.services.claims``).
 
 Public bodies and suppliers are linked by foreign key, so merging two duplicates is a
 matter of repointing these keys to the one kept.
@@ -18,6 +20,7 @@ matter of repointing these keys to the one kept.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
@@ -27,6 +30,7 @@ __all__ = [
     "CpvCapability",
     "ExternalEngagementNotice",
     "PublicRelease",
+    "SupplierClaim",
 ]
 
 
@@ -197,3 +201,56 @@ class ExternalEngagementNotice(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.ocid
+
+
+class SupplierClaim(models.Model):
+    """A claim to a supplier from public records, checked by a moderator against the
+    Companies House number. Approving it makes the same supplier row registered (its
+    contract history stays) and the claimant its owner (``suppliers.services.claims``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a moderator"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Not approved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.CASCADE, related_name="claims"
+    )
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_claims"
+    )
+    # What the claimant answered (the journey pre-fills both from the public record).
+    companies_house_number = models.CharField(max_length=8)
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "claimant"],
+                condition=models.Q(status="pending"),
+                name="supplier_claim_one_pending_per_claimant",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["submitted_at"],
+                name="supplier_claim_queue_idx",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim to {self.supplier_id} by {self.claimant_id} ({self.get_status_display()})"

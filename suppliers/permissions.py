@@ -110,3 +110,28 @@ def can_view_supplier(user, supplier: Supplier) -> bool:
 def can_use_shortlists(user) -> bool:
     """Shortlists are for civil servants (a verified government email address)."""
     return is_civil_servant(user)
+
+
+# --- Claims to suppliers from public records ------------------------------------------
+
+
+def can_claim_supplier(user, supplier: Supplier) -> bool:
+    """Claim a published supplier from public records ("this organisation is mine"): anyone
+    who may register an organisation (signed in, not a civil servant or moderator)."""
+    return (
+        can_register_supplier(user)
+        and supplier.from_public_records
+        and supplier.status == Supplier.Status.PUBLISHED
+    )
+
+
+def can_decide_claim(user) -> bool:
+    """Approve or reject a claim, against the Companies House number: moderators."""
+    return is_moderator(user)
+
+
+def can_view_claim(user, claim) -> bool:
+    """A claim and its outcome: the claimant and moderators."""
+    if is_moderator(user):
+        return True
+    return bool(user and user.is_authenticated and user.pk == claim.claimant_id)

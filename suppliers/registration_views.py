@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.forms import apply_domain_error
-from suppliers import permissions, services
+from suppliers import permissions, selectors, services
 from suppliers.forms_registration import (
     STEPS,
     CaseStudyForm,
@@ -27,6 +27,7 @@ from suppliers.forms_registration import (
 from suppliers.models import (
     ModerationDecision,
     Supplier,
+    SupplierClaim,
     SupplierInvitation,
     SupplierMembership,
     SupplierRevision,
@@ -534,6 +535,177 @@ def register_submitted(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "suppliers/register/submitted.html", {"supplier": supplier})
 
 
+# --- Claiming a supplier from public records ------------------------------------------
+#
+# The registration journey's first two questions, pre-filled from the public record, then
+# check your answers; the claim then waits for a moderator (suppliers.services.claims).
+
+
+def _claimable(slug: str) -> Supplier:
+    """A published supplier from public records (anything else cannot be claimed: 404)."""
+    return get_object_or_404(
+        Supplier, slug=slug, status=Supplier.Status.PUBLISHED, from_public_records=True
+    )
+
+
+def _require_claimant(request: HttpRequest, supplier: Supplier) -> None:
+    if not permissions.can_claim_supplier(request.user, supplier):
+        raise PermissionDenied(
+            "Claiming an organisation needs a supplier account (not a civil servant's or "
+            "moderator's)."
+        )
+
+
+def _claim_answers(request: HttpRequest, supplier: Supplier) -> dict:
+    """The answers so far, else what the public record says."""
+    saved = request.session.get(f"supplier_claim_{supplier.pk}", {})
+    return {
+        "companies_house_number": saved.get(
+            "companies_house_number", supplier.companies_house_number or ""
+        ),
+        "name": saved.get("name", supplier.name),
+    }
+
+
+def _save_claim_answer(request: HttpRequest, supplier: Supplier, **answers: str) -> None:
+    key = f"supplier_claim_{supplier.pk}"
+    request.session[key] = {**request.session.get(key, {}), **answers}
+
+
+def _claim_next(request: HttpRequest, supplier: Supplier, default: str) -> HttpResponse:
+    if request.GET.get("next") == "check":
+        return redirect("suppliers:claim_check", slug=supplier.slug)
+    return redirect(default, slug=supplier.slug)
+
+
+@require_http_methods(["GET"])
+def claim_start(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/suppliers/<slug>/claim/``: what claiming means; open to all (start asks to sign in)."""
+    supplier = _claimable(slug)
+    signed_in = request.user.is_authenticated
+    context = {
+        "supplier": supplier,
+        "can_claim": not signed_in or permissions.can_claim_supplier(request.user, supplier),
+        "your_claim": selectors.pending_claim(supplier, request.user),
+    }
+    return render(request, "suppliers/claim/start.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_number(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Companies House number, pre-filled from the public record."""
+    supplier = _claimable(slug)
+    _require_claimant(request, supplier)
+    answers = _claim_answers(request, supplier)
+    form = CompaniesHouseNumberForm(
+        request.POST if request.method == "POST" else None,
+        initial={"companies_house_number": answers["companies_house_number"]},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            number = services.supplier_claim_check_number(
+                supplier=supplier,
+                companies_house_number=form.cleaned_data["companies_house_number"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error, default_field="companies_house_number")
+        else:
+            _save_claim_answer(request, supplier, companies_house_number=number)
+            return _claim_next(request, supplier, "suppliers:claim_name")
+    return render(
+        request,
+        "suppliers/register/question.html",
+        {
+            "supplier": supplier,
+            "form": form,
+            "title": "Companies House number",
+            "back_url": reverse("suppliers:claim_start", args=[supplier.slug]),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_name(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's name, pre-filled from the public record (correct its capitals)."""
+    supplier = _claimable(slug)
+    _require_claimant(request, supplier)
+    answers = _claim_answers(request, supplier)
+    form = build_step_form(
+        "name", request.POST if request.method == "POST" else None, {"name": answers["name"]}
+    )
+    if request.method == "POST" and form.is_valid():
+        _save_claim_answer(request, supplier, name=form.cleaned_data["name"])
+        return redirect("suppliers:claim_check", slug=supplier.slug)
+    return render(
+        request,
+        "suppliers/register/question.html",
+        {
+            "supplier": supplier,
+            "form": form,
+            "title": "Organisation name",
+            "back_url": reverse("suppliers:claim_number", args=[supplier.slug]),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_check(request: HttpRequest, slug: str) -> HttpResponse:
+    """Check your answers, then send the claim to a moderator."""
+    supplier = _claimable(slug)
+    _require_claimant(request, supplier)
+    answers = _claim_answers(request, supplier)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            services.supplier_claim_submit(actor=request.user, supplier=supplier, **answers)
+        except DomainError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        else:
+            request.session.pop(f"supplier_claim_{supplier.pk}", None)
+            return redirect("suppliers:claim_submitted", slug=supplier.slug)
+    change = "?next=check"
+    rows = [
+        {
+            "field": "companies_house_number",
+            "label": "Companies House number",
+            "value": answers["companies_house_number"],
+            "url": reverse("suppliers:claim_number", args=[supplier.slug]) + change,
+            "error": " ".join(errors.get("companies_house_number", [])),
+        },
+        {
+            "field": "name",
+            "label": "Organisation name",
+            "value": answers["name"],
+            "url": reverse("suppliers:claim_name", args=[supplier.slug]) + change,
+            "error": " ".join(errors.get("name", [])),
+        },
+    ]
+    return render(
+        request,
+        "suppliers/claim/check.html",
+        {"supplier": supplier, "rows": rows, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def claim_submitted(request: HttpRequest, slug: str) -> HttpResponse:
+    """The claimant's confirmation (a moderator may have decided already)."""
+    supplier = get_object_or_404(Supplier, slug=slug)
+    claim = (
+        SupplierClaim.objects.filter(supplier=supplier, claimant_id=request.user.pk)
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    if claim is None or not permissions.can_view_claim(request.user, claim):
+        raise Http404("No such claim")
+    return render(request, "suppliers/claim/submitted.html", {"supplier": supplier, "claim": claim})
+
+
 urlpatterns = [
     path("suppliers/register/", register_start, name="register_start"),
     path(
@@ -570,6 +742,11 @@ urlpatterns = [
         name="register_case_study_remove",
     ),
     path("suppliers/<slug:slug>/register/<slug:step>/", register_step, name="register_step"),
+    path("suppliers/<slug:slug>/claim/", claim_start, name="claim_start"),
+    path("suppliers/<slug:slug>/claim/companies-house-number/", claim_number, name="claim_number"),
+    path("suppliers/<slug:slug>/claim/name/", claim_name, name="claim_name"),
+    path("suppliers/<slug:slug>/claim/check/", claim_check, name="claim_check"),
+    path("suppliers/<slug:slug>/claim/submitted/", claim_submitted, name="claim_submitted"),
     path("suppliers/invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("suppliers/<slug:slug>/manage/", manage, name="manage"),
     path("suppliers/<slug:slug>/manage/invite/", invite, name="invite"),

@@ -24,7 +24,7 @@ from core.forms import apply_domain_error
 from core.querystring import is_safe_value, safe_values
 from suppliers import exports, permissions, selectors, services
 from suppliers.filters import (
-    CODE_PARAMETERS,
+    FILTER_PARAMETERS,
     SupplierFilterSet,
     clean_search_query,
     query_string,
@@ -89,6 +89,9 @@ def _facet_context(facets: selectors.Facets) -> dict:
         "sme": facets.sme,
         "not_sme": facets.not_sme,
         "sme_selected": facets.sme_selected,
+        "registered": facets.registered,
+        "public_records": facets.public_records,
+        "source_selected": facets.source_selected,
     }
 
 
@@ -123,6 +126,9 @@ def search(request: HttpRequest) -> HttpResponse:
         "q": params.q,
         "q_value": raw_q if is_safe_value(raw_q) else params.q,
         "params": params,
+        "won_from": [
+            item.raw_values[0] for item in filterset.selected() if item.parameter == "won_from"
+        ],
         "ordering": params.effective_ordering,
         "orderings": selectors.ORDERINGS,
         "page": page,
@@ -131,7 +137,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "fuzzy": found.fuzzy if params.q else None,
         "notices": notices,
         "selected": selected,
-        "clear_url": "?" + query_string(request.GET, **dict.fromkeys(CODE_PARAMETERS), sme=None)
+        "clear_url": "?" + query_string(request.GET, **dict.fromkeys(FILTER_PARAMETERS))
         if selected
         else "",
         "pagination": _pagination(page, base_query),
@@ -172,10 +178,19 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         if supplier.status == Supplier.Status.SUSPENDED:
             return render(request, "suppliers/unavailable.html", {"supplier": supplier})
         raise Http404("No such supplier")
+    unclaimed = supplier.from_public_records
     context = {
         "supplier": supplier,
         "capability_groups": selectors.grouped_capabilities(supplier),
         "can_shortlist": supplier.is_published and permissions.can_use_shortlists(request.user),
+        "contracts": selectors.public_contracts_for(supplier),
+        # Visitors are offered the claim too: signing in comes first on the way.
+        "can_claim": unclaimed
+        and (
+            not request.user.is_authenticated
+            or permissions.can_claim_supplier(request.user, supplier)
+        ),
+        "your_claim": selectors.pending_claim(supplier, request.user) if unclaimed else None,
     }
     return render(request, "suppliers/detail.html", context)
 

@@ -27,12 +27,15 @@ How the search works (the README's "Search" section says the same for people)
   ``md5(id || ':' || today's date)``: a different, unpredictable order every day that
   is stable within the day (so pages do not shuffle), and that no supplier can game
   by its name. The primary key is the last tie-breaker.
-- **Filters** (capability, region served, SME, certification, framework) are OR within
-  one filter and AND between filters. **Facets** count the matching suppliers per
-  option with one grouped query each, ignoring the facet's own filter (standard
-  faceting), so the counts show what ticking one more box would give. The total, the
-  facets and the page's ids come from one statement that reads the matches once
-  (:meth:`SupplierSearch._scan`); a search without words is cached for a minute.
+- **Filters** (capability, region served, SME, certification, framework, and registered
+  on Techmap or from public records) are OR within one filter and AND between filters.
+  The public-contract filters (has won public contracts, won from a public body) narrow
+  the matches before anything is counted (an ``EXISTS`` on the award links each).
+  **Facets** count the matching suppliers per option with one grouped query each,
+  ignoring the facet's own filter (standard faceting), so the counts show what ticking
+  one more box would give. The total, the facets and the page's ids come from one
+  statement that reads the matches once (:meth:`SupplierSearch._scan`); a search
+  without words is cached for a minute.
 """
 
 from __future__ import annotations
@@ -62,23 +65,28 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.fields import TextField
-from django.db.models.functions import MD5, Cast, Concat, Least, Upper
+from django.db.models.functions import MD5, Cast, Coalesce, Concat, Least, Upper
 from django.utils import timezone
 from django.utils.html import escape
 
 from core.db import read_connection
 from suppliers.models import (
+    AwardSupplier,
     Capability,
     CaseStudy,
     Supplier,
@@ -174,6 +182,11 @@ class SearchParams:
     certifications: tuple[int, ...] = ()
     frameworks: tuple[int, ...] = ()
     sme: bool | None = None
+    # Public contract data: won any award (True), none (False); won one from these public
+    # bodies; registered on Techmap or from public records (one of SOURCES, "" for both).
+    has_contracts: bool | None = None
+    won_from: tuple[int, ...] = ()
+    source: str = ""
     ordering: str = ""  # one of ORDERINGS, or "" for the default
     day: dt.date | None = None  # the tie-break's date; today (Europe/London) when None
 
@@ -184,7 +197,14 @@ class SearchParams:
         return ORDERING_RELEVANCE if self.q else ORDERING_NAME
 
 
-FACETS = ("capability", "region", "sme", "certification", "framework")
+FACETS = ("capability", "region", "sme", "certification", "framework", "source")
+
+SOURCE_REGISTERED = "registered"
+SOURCE_PUBLIC_RECORDS = "public_records"
+SOURCES = {
+    SOURCE_REGISTERED: "Registered on Techmap",
+    SOURCE_PUBLIC_RECORDS: "From public records",
+}
 
 
 # --- Results -------------------------------------------------------------------------
@@ -204,6 +224,7 @@ class SearchResult:
     matched_case_studies: list[str]
     similar_name: bool = False
     similar_capabilities: list[Option] = field(default_factory=list)
+    public_contracts: int = 0  # awards in public contract data
 
     @cached_property
     def why(self) -> list[str]:
@@ -274,6 +295,9 @@ class Facets:
     sme: int  # matching SMEs
     not_sme: int  # matching large suppliers
     sme_selected: bool | None
+    registered: int = 0  # matching suppliers registered on Techmap
+    public_records: int = 0  # matching suppliers from public records
+    source_selected: str = ""
 
 
 @dataclass(frozen=True)
@@ -294,6 +318,8 @@ class _Stats:
     framework: dict[int, int] = field(default_factory=dict)
     sme: int = 0
     not_sme: int = 0
+    registered: int = 0
+    public_records: int = 0
 
 
 @dataclass
@@ -481,6 +507,25 @@ class SupplierSearch:
                 q &= Q(**{f"{array}__overlap": list(ids)})
         if p.sme is not None:
             q &= Q(size__in=Supplier.SME_SIZES) if p.sme else Q(size=Supplier.Size.LARGE)
+        if p.source in SOURCES:
+            q &= Q(from_public_records=p.source == SOURCE_PUBLIC_RECORDS)
+        return q & self._contracts_q()
+
+    def _contracts_q(self) -> Q:
+        """The public-contract filters (not faceted: they narrow every count)."""
+        p = self.params
+        q = Q()
+        if p.has_contracts is not None:
+            won = Exists(AwardSupplier.objects.filter(supplier_id=OuterRef("pk")))
+            q &= Q(won) if p.has_contracts else ~Q(won)
+        if p.won_from:
+            q &= Q(
+                Exists(
+                    AwardSupplier.objects.filter(
+                        supplier_id=OuterRef("pk"), award__buyer_id__in=list(p.won_from)
+                    )
+                )
+            )
         return q
 
     def _exact_q(self) -> Q:
@@ -524,7 +569,7 @@ class SupplierSearch:
         against the total). The supplier table is read once per search.
         """
         p = self.params
-        qs = self.base.filter(status=Supplier.Status.PUBLISHED)
+        qs = self.base.filter(Q(status=Supplier.Status.PUBLISHED) & self._contracts_q())
         if self.text:
             qs = qs.alias(upper_name=Upper("name")).filter(self._text_q(fuzzy=fuzzy))
         flags: dict[str, Any] = {}
@@ -537,6 +582,9 @@ class SupplierSearch:
         if p.sme is not None:
             sme = Q(size__in=Supplier.SME_SIZES) if p.sme else Q(size=Supplier.Size.LARGE)
             flags["f_sme"] = ExpressionWrapper(sme, BooleanField())
+        if p.source in SOURCES:
+            public = Q(from_public_records=p.source == SOURCE_PUBLIC_RECORDS)
+            flags["f_source"] = ExpressionWrapper(public, BooleanField())
         qs, order = self._annotate_order(qs.annotate(**flags), fuzzy=fuzzy)
         keys = [key.lstrip("-") for key in order if key.lstrip("-") != "pk"]
         if flags:
@@ -557,7 +605,7 @@ class SupplierSearch:
                     )
         score = "m.rank" if "rank" in keys else "NULL::float8"
         arrays = [array for _, _, array in FILTERS]
-        qs = qs.values("pk", "size", *arrays, *flags, *keys).order_by()
+        qs = qs.values("pk", "size", "from_public_records", *arrays, *flags, *keys).order_by()
         base_sql, base_params = qs.query.sql_with_params()
         order_sql = ", ".join(
             f"m.{key.lstrip('-')} {'DESC' if key.startswith('-') else 'ASC'}" for key in order
@@ -577,6 +625,11 @@ class SupplierSearch:
             "SELECT 'sme', CASE WHEN m.size = ANY(%(sme)s) THEN 1 ELSE 0 END, COUNT(*), NULL "
             f"FROM m WHERE {passing('sme')} AND (m.size = ANY(%(sme)s) OR m.size = %(large)s) "
             "GROUP BY 2"
+        )
+        # Registered on Techmap (0) and from public records (1).
+        parts.append(
+            "SELECT 'source', CASE WHEN m.from_public_records THEN 1 ELSE 0 END, COUNT(*), NULL "
+            f"FROM m WHERE {passing('source')} GROUP BY 2"
         )
         # The page: its position in the whole order travels in the third column.
         parts.append(
@@ -611,6 +664,11 @@ class SupplierSearch:
                     stats.total = n
                 elif kind == "sme":
                     stats.sme, stats.not_sme = (n, stats.not_sme) if key else (stats.sme, n)
+                elif kind == "source":
+                    if key:
+                        stats.public_records = n
+                    else:
+                        stats.registered = n
                 else:
                     getattr(stats, kind)[key] = n
         scan.page.sort()
@@ -647,12 +705,15 @@ class SupplierSearch:
             p.certifications,
             p.frameworks,
             p.sme,
+            p.has_contracts,
+            p.won_from,
+            p.source,
             p.effective_ordering,
             self.day.isoformat(),
             number,
             size,
         )
-        return "suppliers:search:v1:" + hashlib.md5(repr(parts).encode()).hexdigest()
+        return "suppliers:search:v2:" + hashlib.md5(repr(parts).encode()).hexdigest()
 
     def _cached_scan(self, number: int, size: int) -> _Scan | None:
         key = self._scan_cache_key(number, size)
@@ -776,6 +837,7 @@ class SupplierSearch:
             .alias(upper_name=Upper("name"))
             .defer("search_vector", "description", "contact_name", "contact_email", "contact_phone")
         )
+        qs = qs.annotate(public_contract_count=public_contract_count_expression())
         if self.text and self._any_word_query is not None:
             qs = self._annotate_reasons(qs)
         rows = {row.pk: row for row in qs.order_by()}
@@ -891,6 +953,7 @@ class SupplierSearch:
             similar_name=bool(getattr(row, "similar_name", False))
             and not getattr(row, "name_matched", False),
             similar_capabilities=[capabilities[pk] for pk in similar if pk in capabilities],
+            public_contracts=getattr(row, "public_contract_count", 0) or 0,
         )
 
     def _facets(self) -> Facets:
@@ -920,6 +983,9 @@ class SupplierSearch:
             sme=stats.sme,
             not_sme=stats.not_sme,
             sme_selected=p.sme,
+            registered=stats.registered,
+            public_records=stats.public_records,
+            source_selected=p.source if p.source in SOURCES else "",
         )
 
     def facets(self) -> Facets:
@@ -931,6 +997,19 @@ class SupplierSearch:
     def export_queryset(self) -> QuerySet:
         """Every matching supplier in search order, as rows for a CSV (see suppliers.exports)."""
         return with_export_columns(self.queryset())
+
+
+def public_contract_count_expression() -> Coalesce:
+    """How many awards in public contract data a supplier has won (an annotation: one
+    correlated count per row, for a page of results or an API page)."""
+    counted = (
+        AwardSupplier.objects.filter(supplier_id=OuterRef("pk"))
+        .order_by()
+        .values("supplier_id")
+        .annotate(n=Count("award_id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def with_export_columns(qs: QuerySet[Supplier], *extra: str) -> QuerySet:

@@ -40,6 +40,7 @@ from suppliers.services._common import (
     slug_base,
     slug_for,
 )
+from suppliers.services.claims import *  # noqa: F403 - claims to public-records suppliers
 from suppliers.services.membership import (
     INVITATION_LIFETIME,
     invitation_accept,

@@ -182,8 +182,9 @@ def test_profile_shows_everything(client, register):
 
 def test_profile_query_count_is_fixed(client, register, django_assert_num_queries):
     # supplier + hq region, then regions, capabilities with groups, certifications,
-    # frameworks, case studies
-    with django_assert_num_queries(6):
+    # frameworks, case studies; then the public contracts' totals (and, when it has
+    # any, their list: tests/suppliers/test_public_records_views.py pins that)
+    with django_assert_num_queries(7):
         client.get(reverse("suppliers:detail", args=[register["kestrel"].slug]))
 
 
