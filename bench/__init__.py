@@ -5,6 +5,8 @@
 then runs every scenario module in :data:`SCENARIOS` that exists. Options:
 ``--quick`` (10,000 suppliers and fewer runs: a smoke test), ``--only NAME``,
 ``--suppliers N``, ``--runs N``, ``--rebuild`` (drop and recreate the bench database).
+Scenario names may also be given bare: ``python -m bench public_records`` (so
+``make bench BENCH_ARGS=public_records``) runs only that one.
 
 A scenario is a module ``bench/<name>.py`` with ``run(args) -> dict``: it prepares its
 own data (or reuses what is there), prints a readable table and returns the figures;
@@ -15,4 +17,4 @@ tables are in :mod:`bench.timing`; :func:`bench.suppliers.ensure_suppliers` fill
 register for scenarios that need suppliers.
 """
 
-SCENARIOS = ["suppliers", "api", "reporting"]
+SCENARIOS = ["suppliers", "api", "reporting", "public_records", "load"]

@@ -23,11 +23,17 @@ DEFAULT_DB = "techmap_bench"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10,000 suppliers, fewer runs")
+    parser.add_argument("names", nargs="*", metavar="SCENARIO", help="run just these (as --only)")
     parser.add_argument("--only", action="append", choices=SCENARIOS, help="run just these")
     parser.add_argument("--suppliers", type=int, help="suppliers to generate (100,000)")
     parser.add_argument("--runs", type=int, help="timed runs per measurement (30; quick 10)")
     parser.add_argument("--rebuild", action="store_true", help="recreate the bench database")
     args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in SCENARIOS]
+    if unknown:
+        parser.error(f"no scenario {unknown[0]!r} (choose from {', '.join(SCENARIOS)})")
+    if args.names:
+        args.only = [*(args.only or []), *args.names]
     if args.suppliers is None:
         args.suppliers = 10_000 if args.quick else 100_000
     if args.runs is None:

@@ -14,9 +14,13 @@
 - refuses a release it cannot use, with its position, ocid and a reason, and goes on.
 
 Idempotent by ocid and release id (:class:`~suppliers.models.PublicRelease`): a release
-already loaded is not read again. Releases are written in batches, one transaction each
-(a savepoint per release, so a refusal found while writing undoes only that release), so a
-crash or Ctrl-C loses nothing already committed and the next run resumes where it stopped.
+already loaded is not read again. Releases are written in batches, set-based: each batch
+is planned in memory (matching writes nothing; a refusal forgets only that release), then
+written in one transaction with a few bulk statements (look-ups of the batch's existing
+awards and notices by key, ``bulk_create``, ``bulk_update``), so a crash or Ctrl-C loses
+nothing already committed and the next run resumes where it stopped. Should the database
+refuse a batch, it is written again one release at a time, so only the release at fault
+is refused.
 """
 
 from __future__ import annotations
@@ -31,15 +35,23 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from suppliers.models import AwardRecord, AwardSupplier, ExternalEngagementNotice, PublicRelease
-from suppliers.public_records.matching import BuyerIndex, PartyError, SupplierIndex, _Journal
+from suppliers.public_records.bulk import copy_insert, copy_update
+from suppliers.public_records.matching import (
+    BuyerIndex,
+    PartyError,
+    Ref,
+    SupplierIndex,
+    _Journal,
+)
 from suppliers.public_records.reader import ReadError, SourcedRelease
 from suppliers.public_records.text import clean_text, parse_amount, parse_datetime
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 # The ocid prefixes of the UK publishers, for releases read without their package.
 PUBLISHERS_BY_PREFIX = {
     "ocds-b5fd17": "Contracts Finder",
@@ -161,7 +173,58 @@ def _as_dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+@dataclass
+class _AwardPlan:
+    ocid: str
+    award_id: str
+    date: datetime | None
+    buyer: Ref | None
+    fields: dict[str, Any]
+    suppliers: dict[Ref, tuple[str, str]]  # supplier -> (party id, name as published)
+
+
+@dataclass
+class _NoticePlan:
+    ocid: str
+    date: datetime | None
+    buyer: Ref | None
+    fields: dict[str, Any]
+
+
+@dataclass
+class _Plan:
+    """What one release asks for, worked out before anything is written."""
+
+    release: dict[str, Any]  # the PublicRelease row
+    awards: list[_AwardPlan] = field(default_factory=list)
+    notice: _NoticePlan | None = None
+
+
+@dataclass
+class _AwardState:
+    record: dict[str, Any]  # the AwardRecord row, by attribute name
+    new: bool
+    buyer: Ref | None = None
+    dirty: bool = False
+    suppliers: dict[Ref, tuple[str, str]] | None = None  # None: links left as they are
+
+
+@dataclass
+class _NoticeState:
+    notice: dict[str, Any]  # the ExternalEngagementNotice row
+    new: bool
+    buyer: Ref | None = None
+    dirty: bool = False
+
+
 class _Importer:
+    """Loads batches of releases set-based: each batch is read and planned in memory (a
+    refusal forgets only that release's plan), then written in one transaction with a
+    few bulk statements, whatever the batch's size. If the database refuses the batch
+    (a value PostgreSQL will not store, a row another process wrote meanwhile), the
+    batch is written again one release at a time, so only the release at fault is
+    refused, with the database's reason."""
+
     def __init__(self, report: OcdsReport, *, publisher: str = "") -> None:
         self.report = report
         self.publisher = publisher
@@ -171,8 +234,9 @@ class _Importer:
 
     # --- batches ---------------------------------------------------------------------
 
-    def run_batch(self, batch: list[SourcedRelease]) -> None:
+    def run_batch(self, batch: list[SourcedRelease], *, one_by_one: bool = False) -> None:
         candidates: list[tuple[SourcedRelease, str, str]] = []
+        snapshot = self._snapshot()
         for item in batch:
             release = item.release
             ocid = release.get("ocid") if isinstance(release, dict) else None
@@ -193,62 +257,81 @@ class _Importer:
                 "ocid", "release_id"
             )
         )
-        created_before = len(self.suppliers.created)
-        with transaction.atomic():
-            for item, ocid, release_id in candidates:
-                if (ocid, release_id) in seen:
-                    self.report.already += 1
-                    continue
-                seen.add((ocid, release_id))
-                self._one(item, ocid, release_id)
-            self._finish_batch(created_before)
-        self.journal.added.clear()
-
-    def _finish_batch(self, created_before: int) -> None:
-        from suppliers.services import record_supplier_history, refresh_search_vectors
-
-        created = self.suppliers.created[created_before:]
-        touched = set(created) | self.suppliers.changed
-        if touched:
-            refresh_search_vectors(supplier_ids=touched)
-        if created:
-            record_supplier_history(created, history_type="+", reason="From public records")
-        self.suppliers.changed.clear()
-
-    def _one(self, item: SourcedRelease, ocid: str, release_id: str) -> None:
-        mark = self.journal.mark()
-        suppliers_mark, buyers_mark = len(self.suppliers.created), len(self.buyers.created)
-        counts = (self.report.awards_created, self.report.awards_updated, self.report.notices)
+        plans: list[_Plan] = []
+        for item, ocid, release_id in candidates:
+            if (ocid, release_id) in seen:
+                self.report.already += 1
+                continue
+            seen.add((ocid, release_id))
+            plan = self._plan_one(item, ocid, release_id)
+            if plan is not None:
+                plans.append(plan)
+        if not plans:
+            self._written()
+            return
         try:
             with transaction.atomic():
-                outcome, note = self._apply(item, ocid, release_id)
+                self._write(plans)
+        except DatabaseError as exc:
+            self.journal.rollback(0)
+            self.suppliers.changed.clear()
+            self._restore(snapshot)
+            if one_by_one or len(batch) == 1:
+                item, ocid, _ = candidates[0]
+                self._refuse(item, ocid, f"the database refused it ({_first_line(exc)})")
+                self._written()
+                return
+            logger.info("A batch was refused by the database; writing it one release at a time")
+            for item in batch:
+                self.run_batch([item], one_by_one=True)
+            return
+        self._written()
+
+    def _written(self) -> None:
+        self.journal.forget()
+        self.buyers.written()
+        self.suppliers.written()
+        self.report.suppliers_created = len(self.suppliers.created)
+        self.report.buyers_created = len(self.buyers.created)
+
+    def _snapshot(self) -> tuple:
+        r = self.report
+        return (
+            r.loaded,
+            Counter(r.skipped),
+            r.already,
+            len(r.refused),
+            r.awards_created,
+            r.awards_updated,
+            r.notices,
+        )
+
+    def _restore(self, snapshot: tuple) -> None:
+        r = self.report
+        (r.loaded, r.skipped, r.already, refused, r.awards_created, r.awards_updated, r.notices) = (
+            snapshot
+        )
+        del r.refused[refused:]
+
+    def _plan_one(self, item: SourcedRelease, ocid: str, release_id: str) -> _Plan | None:
+        mark = self.journal.mark()
+        try:
+            return self._plan(item, ocid, release_id)
         except (ReleaseRefused, PartyError) as exc:
             reason = str(exc)
-        except DatabaseError as exc:
-            reason = f"the database refused it ({str(exc).splitlines()[0][:200]})"
         except Exception as exc:
             logger.warning("Release %s at %s not readable", ocid, item.position, exc_info=True)
             reason = f"could not be read ({type(exc).__name__}: {str(exc)[:200]})"
-        else:
-            if outcome == PublicRelease.Outcome.LOADED:
-                self.report.loaded += 1
-            else:
-                self.report.skipped[note] += 1
-            self.report.suppliers_created = len(self.suppliers.created)
-            self.report.buyers_created = len(self.buyers.created)
-            return
         self.journal.rollback(mark)
-        del self.suppliers.created[suppliers_mark:]
-        del self.buyers.created[buyers_mark:]
-        (self.report.awards_created, self.report.awards_updated, self.report.notices) = counts
         self._refuse(item, ocid, reason)
+        return None
 
     def _refuse(self, item: SourcedRelease, ocid: str, reason: str) -> None:
         self.report.refused.append(Refusal(item.position, ocid, reason))
 
-    # --- one release -------------------------------------------------------------------
+    # --- planning one release (nothing written) --------------------------------------------
 
-    def _apply(self, item: SourcedRelease, ocid: str, release_id: str) -> tuple[str, str]:
+    def _plan(self, item: SourcedRelease, ocid: str, release_id: str) -> _Plan:
         release = item.release
         tags = [str(t) for t in release.get("tag") or [] if isinstance(t, str)]
         date = parse_datetime(release.get("date"))
@@ -260,36 +343,39 @@ class _Importer:
         tender = _as_dict(release.get("tender"))
         planning = _as_dict(release.get("planning"))
         engagement = any(_doc_type(d) == ENGAGEMENT_DOCUMENT for d in _documents(planning, tender))
+        plan = _Plan({})
         if awards:
-            buyer_id = self._buyer(release, parties, required=True)
-            kept = sum(
-                self._award(award, release, tender, parties, buyer_id, date, release_id, publisher)
-                for award in awards
-            )
-            if kept:
+            buyer = self._buyer(release, parties, required=True)
+            for award in awards:
+                kept = self._award(award, release, tender, parties, buyer, date, release_id)
+                if kept is not None:
+                    kept.fields["publisher"] = publisher
+                    plan.awards.append(kept)
+            if plan.awards:
                 outcome, note = PublicRelease.Outcome.LOADED, ""
             else:
                 outcome, note = PublicRelease.Outcome.SKIPPED, "awards with no winner"
         elif engagement:
-            buyer_id = self._buyer(release, parties, required=False)
-            self._notice(release, tender, planning, buyer_id, ocid, release_id, date, publisher)
+            buyer = self._buyer(release, parties, required=False)
+            plan.notice = self._notice(release, tender, planning, buyer, ocid, release_id, date)
+            plan.notice.fields["publisher"] = publisher
             outcome, note = PublicRelease.Outcome.LOADED, ""
         else:
             kind = next(iter(tags), "untagged")
             outcome = PublicRelease.Outcome.SKIPPED
             note = f"{kind} notice: no award or market engagement notice to keep"
-        PublicRelease.objects.create(
-            ocid=ocid[:120],
-            release_id=release_id[:200],
-            date=date,
-            tags=[t[:40] for t in tags],
-            outcome=outcome,
-            note=note[:300],
-            publisher=publisher,
-        )
-        return outcome, note
+        plan.release = {
+            "ocid": ocid[:120],
+            "release_id": release_id[:200],
+            "date": date,
+            "tags": [t[:40] for t in tags],
+            "outcome": outcome,
+            "note": note[:300],
+            "publisher": publisher,
+        }
+        return plan
 
-    def _buyer(self, release: dict, parties: dict, *, required: bool) -> int | None:
+    def _buyer(self, release: dict, parties: dict, *, required: bool) -> Ref | None:
         ref = _as_dict(release.get("buyer"))
         party = parties.get(str(ref.get("id"))) if ref.get("id") is not None else None
         if party is None and not ref:
@@ -306,11 +392,11 @@ class _Importer:
         release: dict,
         tender: dict,
         parties: dict,
-        buyer_id: int | None,
+        buyer: Ref | None,
         date: datetime | None,
         release_id: str,
-        publisher: str,
-    ) -> bool:
+    ) -> _AwardPlan | None:
+        """The award's plan, or None for an award that names no winner."""
         ocid = release["ocid"].strip()
         if award.get("id") in (None, ""):
             raise ReleaseRefused("an award has no id")
@@ -319,16 +405,16 @@ class _Importer:
         refs = [s for s in award.get("suppliers") or [] if isinstance(s, dict)]
         if not refs:
             if status.lower() in NO_WINNER_STATUSES:
-                return False
+                return None
             raise ReleaseRefused(f"award {award_id} names no supplier")
-        supplier_rows: dict[int, tuple[str, str]] = {}
+        supplier_rows: dict[Ref, tuple[str, str]] = {}
         for ref in refs:
             party = parties.get(str(ref.get("id"))) if ref.get("id") is not None else None
             merged = {**ref, **party} if party else ref
-            pk = self.suppliers.resolve(merged, fallback_name=ref.get("name"))
+            known = self.suppliers.resolve(merged, fallback_name=ref.get("name"))
             # The same supplier twice on one award (published so) is one link.
             supplier_rows.setdefault(
-                pk,
+                known,
                 (str(ref.get("id") or "")[:200], clean_text(merged.get("name"), limit=300)),
             )
         cpv, cpv_description, more_cpv = classifications(tender)
@@ -349,7 +435,6 @@ class _Importer:
         fields: dict[str, Any] = {
             "release_id": release_id[:200],
             "release_date": date,
-            "buyer_id": buyer_id,
             "title": clean_text(
                 award.get("title") or tender.get("title") or release.get("title"), limit=500
             ),
@@ -370,41 +455,19 @@ class _Importer:
             "notice_url": notice_url(
                 award, *contracts, tender, preferred=("awardNotice", "contractNotice")
             ),
-            "publisher": publisher,
         }
-        record = AwardRecord.objects.filter(ocid=ocid, award_id=award_id).first()
-        if record is None:
-            record = AwardRecord.objects.create(ocid=ocid[:120], award_id=award_id, **fields)
-            self.report.awards_created += 1
-        elif record.release_date and date and date < record.release_date:
-            return True  # an older release than the one applied: nothing to change
-        else:
-            for name, new in fields.items():
-                setattr(record, name, new)
-            record.save()
-            self.report.awards_updated += 1
-        current = set(record.award_suppliers.values_list("supplier_id", flat=True))
-        record.award_suppliers.exclude(supplier_id__in=supplier_rows).delete()
-        AwardSupplier.objects.bulk_create(
-            [
-                AwardSupplier(award=record, supplier_id=pk, party_id=pid, name_as_published=name)
-                for pk, (pid, name) in supplier_rows.items()
-                if pk not in current
-            ]
-        )
-        return True
+        return _AwardPlan(ocid[:120], award_id, date, buyer, fields, supplier_rows)
 
     def _notice(
         self,
         release: dict,
         tender: dict,
         planning: dict,
-        buyer_id: int | None,
+        buyer: Ref | None,
         ocid: str,
         release_id: str,
         date: datetime | None,
-        publisher: str,
-    ) -> None:
+    ) -> _NoticePlan:
         closes = None
         for milestone in planning.get("milestones") or []:
             if isinstance(milestone, dict) and str(milestone.get("type")) == "engagement":
@@ -416,21 +479,161 @@ class _Importer:
         fields = {
             "release_id": release_id[:200],
             "release_date": date,
-            "buyer_id": buyer_id,
             "title": clean_text(release.get("title") or tender.get("title"), limit=500),
             "description": clean_text(tender.get("description") or planning.get("rationale")),
             "notice_url": notice_url(planning, tender, preferred=("marketEngagementNotice",)),
             "published_at": parse_datetime(docs[0].get("datePublished")) if docs else date,
             "closes_at": closes,
             "cpv_code": cpv,
-            "publisher": publisher,
         }
-        notice = ExternalEngagementNotice.objects.filter(ocid=ocid).first()
-        if notice is None:
-            ExternalEngagementNotice.objects.create(ocid=ocid[:120], **fields)
-        elif not (notice.release_date and date and date < notice.release_date):
-            ExternalEngagementNotice.objects.filter(pk=notice.pk).update(**fields)
-        self.report.notices += 1
+        return _NoticePlan(ocid[:120], date, buyer, fields)
+
+    # --- writing a batch --------------------------------------------------------------
+
+    def _write(self, plans: list[_Plan]) -> None:
+        """Apply the plans in order (a later release of a process updates what an earlier
+        one made, in this batch or before; an older one changes nothing), then write."""
+        awards = self._award_states({p.ocid for plan in plans for p in plan.awards})
+        notices = self._notice_states({plan.notice.ocid for plan in plans if plan.notice})
+        report = self.report
+        for plan in plans:
+            if plan.release["outcome"] == PublicRelease.Outcome.LOADED:
+                report.loaded += 1
+            else:
+                report.skipped[plan.release["note"]] += 1
+            for award in plan.awards:
+                state = awards.get((award.ocid, award.award_id))
+                if state is None:
+                    record = {"ocid": award.ocid, "award_id": award.award_id, **award.fields}
+                    state = awards[(award.ocid, award.award_id)] = _AwardState(record, new=True)
+                    report.awards_created += 1
+                elif _older(award.date, state.record["release_date"]):
+                    continue  # an older release than the one applied: nothing to change
+                else:
+                    state.record.update(award.fields)
+                    state.dirty = True
+                    report.awards_updated += 1
+                state.buyer, state.suppliers = award.buyer, award.suppliers
+            if plan.notice is not None:
+                notice = plan.notice
+                report.notices += 1
+                nstate = notices.get(notice.ocid)
+                if nstate is None:
+                    row = {"ocid": notice.ocid, **notice.fields}
+                    notices[notice.ocid] = _NoticeState(row, new=True, buyer=notice.buyer)
+                elif not _older(notice.date, nstate.notice["release_date"]):
+                    nstate.notice.update(notice.fields)
+                    nstate.dirty, nstate.buyer = True, notice.buyer
+
+        self.buyers.flush()
+        made = self.suppliers.flush()
+        self._write_awards([s for s in awards.values() if s.new or s.dirty])
+        self._write_notices([s for s in notices.values() if s.new or s.dirty])
+        copy_insert(PublicRelease, [plan.release for plan in plans])
+        self._finish_batch(made)
+
+    def _award_states(self, ocids: set[str]) -> dict[tuple[str, str], _AwardState]:
+        if not ocids:
+            return {}
+        rows = AwardRecord.objects.filter(ocid__in=ocids).values("id", *_award_fields())
+        return {(r["ocid"], r["award_id"]): _AwardState(r, new=False) for r in rows}
+
+    def _notice_states(self, ocids: set[str]) -> dict[str, _NoticeState]:
+        if not ocids:
+            return {}
+        rows = ExternalEngagementNotice.objects.filter(ocid__in=ocids).values(
+            "id", "ocid", *_NOTICE_FIELDS
+        )
+        return {n["ocid"]: _NoticeState(n, new=False) for n in rows}
+
+    def _write_awards(self, states: list[_AwardState]) -> None:
+        if not states:
+            return
+        now = timezone.now()
+        for state in states:
+            state.record["buyer_id"] = state.buyer.pk if state.buyer else None
+            state.record["updated_at"] = now
+        copy_insert(AwardRecord, [s.record for s in states if s.new])
+        changed = [s.record for s in states if not s.new]
+        copy_update(AwardRecord, changed, [*_award_fields(), "updated_at"])
+        # Who won: the suppliers of the latest release applied, each once.
+        links = AwardSupplier.objects.filter(award_id__in=[r["id"] for r in changed])
+        current: dict[int, dict[int, int]] = {}
+        for pk, award_id, supplier_id in links.values_list("pk", "award_id", "supplier_id"):
+            current.setdefault(award_id, {})[supplier_id] = pk
+        stale: list[int] = []
+        fresh: list[dict[str, Any]] = []
+        for state in states:
+            wanted = {ref.pk: row for ref, row in (state.suppliers or {}).items()}
+            award_id = state.record["id"]
+            have = current.get(award_id, {})
+            stale += [pk for supplier_id, pk in have.items() if supplier_id not in wanted]
+            fresh += [
+                {
+                    "award_id": award_id,
+                    "supplier_id": pk,
+                    "party_id": pid,
+                    "name_as_published": name,
+                }
+                for pk, (pid, name) in wanted.items()
+                if pk not in have
+            ]
+        if stale:
+            AwardSupplier.objects.filter(pk__in=stale).delete()
+        copy_insert(AwardSupplier, fresh)
+
+    def _write_notices(self, states: list[_NoticeState]) -> None:
+        if not states:
+            return
+        now = timezone.now()
+        for state in states:
+            state.notice["buyer_id"] = state.buyer.pk if state.buyer else None
+            state.notice["updated_at"] = now
+        copy_insert(ExternalEngagementNotice, [s.notice for s in states if s.new])
+        changed = [s.notice for s in states if not s.new]
+        copy_update(
+            ExternalEngagementNotice,
+            changed,
+            [*_NOTICE_FIELDS, "buyer_id", "publisher", "updated_at"],
+        )
+
+    def _finish_batch(self, created: list[int]) -> None:
+        from suppliers.services import record_supplier_history, refresh_search_vectors
+
+        touched = set(created) | self.suppliers.changed
+        if touched:
+            refresh_search_vectors(supplier_ids=touched)
+        if created:
+            record_supplier_history(created, history_type="+", reason="From public records")
+        self.suppliers.changed.clear()
+
+
+_NOTICE_FIELDS = (
+    "release_id",
+    "release_date",
+    "title",
+    "description",
+    "notice_url",
+    "published_at",
+    "closes_at",
+    "cpv_code",
+)
+
+
+def _award_fields() -> list[str]:
+    """The columns a later release rewrites, by attribute name (all but the key, the
+    link to a reporting contract and the times)."""
+    keep = {"id", "contract_id", "created_at", "updated_at"}
+    return [f.attname for f in AwardRecord._meta.concrete_fields if f.attname not in keep]
+
+
+def _older(date: datetime | None, applied: datetime | None) -> bool:
+    """Whether a release dated ``date`` is older than the one already applied."""
+    return bool(applied and date and date < applied)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [""])[0][:200]
 
 
 def _guarded(releases: Iterable[SourcedRelease], report: OcdsReport) -> Iterator[SourcedRelease]:

@@ -16,6 +16,9 @@ import ftfy
 # Legal-form words that say nothing about which organisation it is.
 LEGAL_FORM_WORDS = frozenset({"ltd", "limited", "plc", "llp"})
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+# Text that ftfy would leave as it is: printable ASCII, tabs and newlines, with no "&" (an
+# HTML entity to unescape). Most published text is such, and ftfy costs ~0.1 ms a field.
+_NOTHING_TO_FIX = re.compile(r"[\t\n\x20-\x25\x27-\x7e]*")
 # Upper-case words kept so when a name in capitals is made readable.
 _SMALL_WORDS = {"LTD": "Ltd", "AND": "and", "OF": "of", "THE": "the", "FOR": "for", "T/A": "t/a"}
 _KEEP_UPPER = frozenset({"LLP", "PLC", "UK", "NHS", "IT", "CIC", "LP", "GB", "BBC", "HMRC"})
@@ -26,7 +29,10 @@ def clean_text(value: object, *, limit: int | None = None) -> str:
     ``Â£`` → ``£``) and outer space trimmed; "" for None. Cut to ``limit`` characters."""
     if value is None:
         return ""
-    text = ftfy.fix_text(str(value)).strip()
+    text = str(value)
+    if not _NOTHING_TO_FIX.fullmatch(text):
+        text = ftfy.fix_text(text)
+    text = text.strip()
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text

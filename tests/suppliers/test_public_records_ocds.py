@@ -448,3 +448,70 @@ def test_real_contracts_finder_fixture_loads_or_refuses_each_release_and_reruns_
         call_command("import_ocds", str(FIXTURE))
     assert "199 already loaded" in capsys.readouterr().out
     assert counts() == first
+
+
+# --- set-based batches ---------------------------------------------------------------------
+
+
+def test_one_batch_applies_its_releases_in_order():
+    """An award and its update in the same batch: created once, updated once, and an
+    older release later in the batch changes nothing."""
+    report = load(
+        make_release(amount=1000, date="2025-03-11T11:00:00Z"),
+        make_release(release_id="r2", tag="awardUpdate", amount=2000, date="2025-03-11T12:00Z"),
+        make_release(release_id="r0", amount=500, date="2025-03-10T09:00:00Z"),
+    )
+    assert (report.loaded, report.awards_created, report.awards_updated) == (3, 1, 1)
+    award = AwardRecord.objects.get()
+    assert (award.value_amount, award.release_id) == (2000, "r2")
+    assert AwardSupplier.objects.count() == 1 and PublicRelease.objects.count() == 3
+
+
+def test_blank_filled_once_in_a_batch_first_release_wins():
+    """A supplier from public records made without a region gets the first region a later
+    party gives; a registered supplier with the same name is never touched."""
+    bare = {"id": "GB-CFS-5", "name": "Gamma Ltd", "roles": ["supplier"]}
+    leeds = {**bare, "address": {"postalCode": "LS1 4AP"}, "details": {"scale": "micro"}}
+    london = {**bare, "address": {"postalCode": "SW1A 1AA"}, "details": {"scale": "large"}}
+    load(
+        make_release(suppliers=[bare]),
+        make_release(ocid=OCID.replace("1", "8"), suppliers=[leeds]),
+        make_release(ocid=OCID.replace("1", "9"), suppliers=[london]),
+    )
+    gamma = Supplier.objects.get(from_public_records=True)
+    assert (gamma.hq_region.code, gamma.public_scale, gamma.size) == ("TLE", "micro", "micro")
+    load(make_release(ocid=OCID.replace("1", "a"), suppliers=[london]))
+    gamma.refresh_from_db()
+    assert (gamma.hq_region.code, gamma.public_scale) == ("TLE", "micro")
+
+
+def test_database_refusal_refuses_only_that_release_rest_of_batch_loads():
+    """Another process registers a company number after the import read the register:
+    the batch's insert is refused, so it is written one release at a time and only the
+    release naming that company is refused, with the database's reason."""
+    from suppliers.public_records.ocds import OcdsReport, _Importer
+
+    report = OcdsReport()
+    importer = _Importer(report)
+    SupplierFactory(companies_house_number="04142000", name="Registered Meanwhile")
+    other = {
+        "id": "GB-COH-05555555",
+        "name": "Delta Ltd",
+        "identifier": {"scheme": "GB-COH", "id": "05555555"},
+        "roles": ["supplier"],
+    }
+    importer.run_batch(
+        [
+            SourcedRelease(make_release(ocid=OCID.replace("1", "b"), suppliers=[other]), "t, 1"),
+            SourcedRelease(make_release(), "t, 2"),
+        ]
+    )
+    assert report.loaded == 1 and report.suppliers_created == 1
+    assert [(r.position, r.ocid) for r in report.refused] == [("t, 2", OCID)]
+    assert report.refused[0].reason.startswith("the database refused it")
+    assert AwardRecord.objects.get().ocid == OCID.replace("1", "b")
+    assert PublicRelease.objects.count() == 1
+    assert set(Supplier.objects.values_list("companies_house_number", flat=True)) == {
+        "04142000",
+        "05555555",
+    }
