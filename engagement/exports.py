@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -11,24 +9,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core.csv import csv_text
 from engagement.models import EngagementRequest, Participant, SupplierResponse
-
-# A cell starting with one of these would be run as a formula by spreadsheet software.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _csv(header: list[str], rows: Iterable[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue()
 
 
 def _when(value: datetime | None) -> str:
@@ -36,7 +18,7 @@ def _when(value: datetime | None) -> str:
 
 
 def responses_csv(responses: Iterable[SupplierResponse]) -> str:
-    return _csv(
+    return csv_text(
         [
             "supplier",
             "companies_house_number",
@@ -70,7 +52,7 @@ def responses_csv(responses: Iterable[SupplierResponse]) -> str:
 
 
 def participants_csv(participants: Iterable[Participant]) -> str:
-    return _csv(
+    return csv_text(
         ["supplier", "companies_house_number", "took_part_by", "recorded", "note"],
         (
             [

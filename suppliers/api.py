@@ -6,7 +6,6 @@ and the shared FilterSet, writes through ``suppliers.services``.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import time
 from collections.abc import Iterator
@@ -40,6 +39,7 @@ from rest_framework.response import Response
 from accounts.permissions import is_moderator
 from core.api.permissions import ALLOW_ANY, AUTHENTICATED
 from core.api.views import ApiView, ApiViewSet, ReadOnlyApiViewSet
+from core.csv import csv_lines as write_csv_lines
 from suppliers import registry_version, services
 from suppliers.filters import SupplierFilterSet
 from suppliers.importer import COLUMNS as IMPORT_COLUMNS
@@ -367,8 +367,6 @@ class SupplierViewSet(ReadOnlyApiViewSet):
 EXPORT_CHUNK_SIZE = 1000
 # The import columns first, so the open-data export can be imported again as it is.
 CSV_COLUMNS = [*IMPORT_COLUMNS, "slug", "updated_at"]
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_rows() -> Iterator[dict]:
@@ -401,43 +399,17 @@ def export_rows() -> Iterator[dict]:
     yield from queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = ";".join(value)
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+# export_rows()' names for the CSV_COLUMNS, in order.
+CSV_FIELDS = [
+    "companies_house_number", "name", "website", "summary", "description", "size", "employees",
+    "year_founded", "hq_region_code", "region_codes", "capability_codes",
+    "certification_codes", "framework_codes", "slug", "updated_at",
+]  # fmt: skip
 
 
 def csv_lines() -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(CSV_COLUMNS)
-    for row in export_rows():
-        yield writer.writerow(
-            [
-                _cell(row["companies_house_number"]),
-                _cell(row["name"]),
-                _cell(row["website"]),
-                _cell(row["summary"]),
-                _cell(row["description"]),
-                _cell(row["size"]),
-                _cell(row["employees"]),
-                _cell(row["year_founded"]),
-                _cell(row["hq_region_code"]),
-                _cell(row["region_codes"]),
-                _cell(row["capability_codes"]),
-                _cell(row["certification_codes"]),
-                _cell(row["framework_codes"]),
-                _cell(row["slug"]),
-                _cell(row["updated_at"]),
-            ]
-        )
+    rows = ([row[field] for field in CSV_FIELDS] for row in export_rows())
+    return write_csv_lines(CSV_COLUMNS, rows)
 
 
 def jsonl_lines() -> Iterator[str]:

@@ -13,15 +13,13 @@ order mark so Excel reads accented names correctly.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from core.csv import csv_lines, csv_response, safe_cell  # noqa: F401 - safe_cell re-exported
 from suppliers.importer import COLUMNS as IMPORT_COLUMNS
 from suppliers.models import Shortlist, ShortlistEntry, Supplier
 from suppliers.selectors import SupplierSearch, with_export_columns
@@ -37,38 +35,7 @@ SHORTLIST_COLUMNS = [
     *SUPPLIER_COLUMNS,
     "exported_at",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 1000
-FLUSH_BYTES = 64 * 1024
-
-
-def safe_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
-    """The CSV text in chunks of about 64 KB, starting with a byte order mark."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(value) for value in row])
-        if buffer.tell() >= FLUSH_BYTES:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _supplier_cells(row: dict, profile_base: str) -> list[Any]:

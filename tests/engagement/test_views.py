@@ -347,7 +347,8 @@ def test_responses_csv(client, response, open_request, author):
     client.force_login(author)
     got = client.get(f"/engagement/{open_request.pk}/responses.csv")
     assert got["Content-Disposition"].endswith('-responses.csv"')
-    rows = list(csv.DictReader(io.StringIO(got.content.decode())))
+    assert got.content.startswith("\ufeff".encode())  # like every CSV download
+    rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert rows[0]["supplier"] == "Matched Monitoring Ltd"
     assert rows[0]["case_studies"] == "Falls detection in Leeds"
     assert rows[0]["mark"] == "Useful"
@@ -366,7 +367,11 @@ def test_csv_cells_cannot_run_as_formulas(
     client.force_login(author)
     rows = list(
         csv.DictReader(
-            io.StringIO(client.get(f"/engagement/{open_request.pk}/responses.csv").content.decode())
+            io.StringIO(
+                client.get(f"/engagement/{open_request.pk}/responses.csv").content.decode(
+                    "utf-8-sig"
+                )
+            )
         )
     )
     assert rows[0]["summary"].startswith("'=")
@@ -388,7 +393,9 @@ def test_participants_register_and_attendance(client, response, open_request, au
     rows = list(
         csv.DictReader(
             io.StringIO(
-                client.get(f"/engagement/{open_request.pk}/participants.csv").content.decode()
+                client.get(f"/engagement/{open_request.pk}/participants.csv").content.decode(
+                    "utf-8-sig"
+                )
             )
         )
     )
