@@ -86,6 +86,15 @@ def celery_commands(*, production: bool) -> dict[str, list[str]]:
     }
 
 
+def web_command(*, production: bool, port: str) -> list[str]:
+    """gunicorn, in development too: WEB_CONCURRENCY workers, one request at a time each, so
+    the site holds at most that many database connections however many requests arrive
+    (runserver's thread a request ran PostgreSQL out of connections under 200 searches).
+    Bind and logs: techmap/gunicorn_conf.py; development listens on loopback only."""
+    command = [PYTHON, "-m", "gunicorn", "techmap.wsgi", "-c", "python:techmap.gunicorn_conf"]
+    return command if production else [*command, "--bind", f"127.0.0.1:{port}"]
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -111,13 +120,10 @@ def main() -> int:
         _manage("migrate", "--no-input", "-v", "0")
         if not production:
             _manage("seed_demo", "--if-empty")
-        web = (
-            # WEB_CONCURRENCY worker processes; bind and logs: techmap/gunicorn_conf.py.
-            [PYTHON, "-m", "gunicorn", "techmap.wsgi", "-c", "python:techmap.gunicorn_conf"]
-            if production
-            else [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
-        )
-        commands = {"web": web, **celery_commands(production=production)}
+        commands = {
+            "web": web_command(production=production, port=port),
+            **celery_commands(production=production),
+        }
         for name, command in commands.items():
             _say(f"starting {name}")
             children.append(subprocess.Popen(command, cwd=BASE_DIR, start_new_session=True))

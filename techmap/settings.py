@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "techmap.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below), on every page.
+    "csp.middleware.CSPMiddleware",
     # Before sessions: a session saved at the end of a request counts as its write.
     "techmap.db_router.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,6 +167,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A database host that does not answer fails a request in seconds instead of holding a worker.
+# A restarted server is survived by the health check above: each request's first query
+# replaces a connection that the restart closed (tests/techmap/test_faults_postgres.py).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's PostgreSQL backend, counting queries and their time for /metrics.
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
@@ -202,12 +209,22 @@ if not REDIS_URL:
         raise MissingSetting("REDIS_URL must be set when DJANGO_ENV=production.")
     REDIS_URL = "redis://127.0.0.1:6379/0"
 
+# Redis answers on a local network in well under a millisecond: a call that takes longer than
+# this has found it down or frozen (SIGSTOP, a dead network path), and gives up, so no request
+# waits on it. The cache then fails open (core/cache.py) and a task is left for its sweep.
+REDIS_SOCKET_TIMEOUT = float(env("REDIS_SOCKET_TIMEOUT", "0.5") or 0.5)
+
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache, answering as an empty cache (and logging) while Redis is down.
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "techmap-test" if TESTING else "techmap",
         "TIMEOUT": 300,
+        "OPTIONS": {
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        },
     }
 }
 
@@ -225,7 +242,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_VISIBILITY_TIMEOUT = 3600
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # A publish to a frozen broker gives up instead of waiting for minutes (the worker's
+    # BRPOP is read by its event loop only when the socket is readable, so this is no limit
+    # on how long it waits for work).
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+}
+# One quick retry (a pooled connection that a broker restart closed), then core.tasks.enqueue
+# gives up and the task's periodic sweep sends the work later: a request waits about a second
+# at most for a broker that does not answer.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = "Europe/London"
@@ -461,6 +494,28 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security -------------------------------------------------------------------
+# Content Security Policy (django-csp): scripts and style sheets only from this site, plus
+# the inline ones a template marks with the request's nonce (base.html's GOV.UK Frontend
+# "js-enabled" snippet, the reporting pages' <style>, the API docs' <style>). Style
+# attributes (style="…") stay allowed: a few templates use them for layout, and they run no
+# code. The API docs are Swagger UI from drf-spectacular-sidecar, served from here, with
+# its start-up script a file of its own (SpectacularSwaggerSplitView). Tested in a real
+# browser: tests/browser/test_csp.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -509,8 +564,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # runserver logs each request already; production has no other access log.
-        "techmap.request": {"level": "INFO" if PRODUCTION else "WARNING"},
+        # The one access log, make run included (gunicorn writes none: techmap/gunicorn_conf.py).
+        "techmap.request": {"level": "WARNING" if TESTING else "INFO"},
         # Our request line says 404 too; Django's own warning for it would be a second.
         "django.request": {"level": "ERROR"},
     },

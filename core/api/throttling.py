@@ -9,6 +9,7 @@ from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 from core.api.permissions import token_scope
+from core.cache import cache_failed, cache_skipped
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,11 @@ class _LiveRateThrottle(throttling.SimpleRateThrottle):
             return True
         try:
             return self._count(request, view)
-        except (RedisError, OSError):
+        except (RedisError, OSError) as error:
             logger.warning("throttle %s not counted: Redis unavailable", self.scope, exc_info=True)
+            # A frozen Redis: the next requests count in the (fail-open) cache instead of
+            # each waiting for the socket timeout (core/cache.py).
+            cache_failed(_backend(self.cache), f"throttle {self.scope}", error)
             return True
 
     def _count(self, request, view) -> bool:
@@ -69,25 +73,32 @@ class _LiveRateThrottle(throttling.SimpleRateThrottle):
 
 
 def redis_client(cache):
-    """The redis-py client behind Django's RedisCache, or None for another backend.
+    """The redis-py client behind Django's RedisCache, or None for another backend (and while
+    the cache leaves a frozen Redis alone: see core/cache.py). Callers then use the cache.
 
     Kept on the backend's client object: Django's ``get_client()`` builds a new
     ``redis.Redis`` (with its table of ~200 response callbacks) on every call, which was a
     visible part of a request's time. The client is thread-safe and shares Django's pool.
     """
-    from django.core.cache import cache as default_cache
-    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
-    if cache is default_cache:  # a proxy: the real backend is the connection's
-        cache = caches["default"]
-    if not isinstance(cache, RedisCache):
-        return None
+    cache = _backend(cache)
+    if not isinstance(cache, RedisCache) or cache_skipped(cache):
+        return None  # another backend, or a frozen Redis that the cache is leaving alone
     backend = cache._cache
     client = getattr(backend, "_techmap_write_client", None)
     if client is None:
         client = backend._techmap_write_client = backend.get_client(write=True)
     return client
+
+
+def _backend(cache):
+    from django.core.cache import cache as default_cache
+    from django.core.cache import caches
+
+    if cache is default_cache:  # a proxy: the real backend is the connection's
+        return caches["default"]
+    return cache
 
 
 class AnonThrottle(_LiveRateThrottle):
