@@ -5,33 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_history_unique_email'),
+        ("accounts", "0004_history_unique_email"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpublicbody',
-            name='from_public_records',
-            field=models.BooleanField(default=False, help_text='Made from a buyer in public contract data, not the seeded list.'),
+            model_name="historicalpublicbody",
+            name="from_public_records",
+            field=models.BooleanField(
+                default=False,
+                help_text="Made from a buyer in public contract data, not the seeded list.",
+            ),
         ),
         migrations.AddField(
-            model_name='publicbody',
-            name='from_public_records',
-            field=models.BooleanField(default=False, help_text='Made from a buyer in public contract data, not the seeded list.'),
+            model_name="publicbody",
+            name="from_public_records",
+            field=models.BooleanField(
+                default=False,
+                help_text="Made from a buyer in public contract data, not the seeded list.",
+            ),
         ),
         migrations.CreateModel(
-            name='PublicBodyIdentifier',
+            name="PublicBodyIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scheme', models.CharField(help_text='Such as GB-SRS, GB-CFS, GB-GOR, GB-PPON.', max_length=40)),
-                ('identifier', models.CharField(max_length=200)),
-                ('public_body', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='accounts.publicbody')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.CharField(
+                        help_text="Such as GB-SRS, GB-CFS, GB-GOR, GB-PPON.", max_length=40
+                    ),
+                ),
+                ("identifier", models.CharField(max_length=200)),
+                (
+                    "public_body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identifiers",
+                        to="accounts.publicbody",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['scheme', 'identifier'],
-                'constraints': [models.UniqueConstraint(fields=('scheme', 'identifier'), name='public_body_identifier_unique')],
+                "ordering": ["scheme", "identifier"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scheme", "identifier"), name="public_body_identifier_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -7,233 +7,427 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_public_body_identifiers'),
-        ('reporting', '0005_result_key'),
-        ('suppliers', '0006_facet_arrays'),
+        ("accounts", "0005_public_body_identifiers"),
+        ("reporting", "0005_result_key"),
+        ("suppliers", "0006_facet_arrays"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalsupplier',
-            name='claimed_at',
-            field=models.DateTimeField(blank=True, help_text='When its organisation claimed a public-records profile.', null=True),
+            model_name="historicalsupplier",
+            name="claimed_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When its organisation claimed a public-records profile.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsupplier',
-            name='companies_house_checked_at',
+            model_name="historicalsupplier",
+            name="companies_house_checked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='historicalsupplier',
-            name='companies_house_flagged_on',
-            field=models.DateField(blank=True, help_text='Since when Companies House shows it dissolved, in liquidation or being struck off (flagged to moderators).', null=True),
+            model_name="historicalsupplier",
+            name="companies_house_flagged_on",
+            field=models.DateField(
+                blank=True,
+                help_text="Since when Companies House shows it dissolved, in liquidation or being struck off (flagged to moderators).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsupplier',
-            name='companies_house_status',
+            model_name="historicalsupplier",
+            name="companies_house_status",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AddField(
-            model_name='historicalsupplier',
-            name='dissolved_on',
+            model_name="historicalsupplier",
+            name="dissolved_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='historicalsupplier',
-            name='from_public_records',
-            field=models.BooleanField(db_index=True, default=False, help_text='Made from public contract data or Companies House; not registered.'),
+            model_name="historicalsupplier",
+            name="from_public_records",
+            field=models.BooleanField(
+                db_index=True,
+                default=False,
+                help_text="Made from public contract data or Companies House; not registered.",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsupplier',
-            name='incorporated_on',
+            model_name="historicalsupplier",
+            name="incorporated_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='historicalsupplier',
-            name='public_scale',
-            field=models.CharField(blank=True, help_text='Size as published in notices (OCDS scale: sme, large).', max_length=10),
+            model_name="historicalsupplier",
+            name="public_scale",
+            field=models.CharField(
+                blank=True,
+                help_text="Size as published in notices (OCDS scale: sme, large).",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsupplier',
-            name='sic_codes',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=5), blank=True, default=list, size=None),
+            model_name="historicalsupplier",
+            name="sic_codes",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=5), blank=True, default=list, size=None
+            ),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='claimed_at',
-            field=models.DateTimeField(blank=True, help_text='When its organisation claimed a public-records profile.', null=True),
+            model_name="supplier",
+            name="claimed_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When its organisation claimed a public-records profile.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='companies_house_checked_at',
+            model_name="supplier",
+            name="companies_house_checked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='companies_house_flagged_on',
-            field=models.DateField(blank=True, help_text='Since when Companies House shows it dissolved, in liquidation or being struck off (flagged to moderators).', null=True),
+            model_name="supplier",
+            name="companies_house_flagged_on",
+            field=models.DateField(
+                blank=True,
+                help_text="Since when Companies House shows it dissolved, in liquidation or being struck off (flagged to moderators).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='companies_house_status',
+            model_name="supplier",
+            name="companies_house_status",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='dissolved_on',
+            model_name="supplier",
+            name="dissolved_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='from_public_records',
-            field=models.BooleanField(db_index=True, default=False, help_text='Made from public contract data or Companies House; not registered.'),
+            model_name="supplier",
+            name="from_public_records",
+            field=models.BooleanField(
+                db_index=True,
+                default=False,
+                help_text="Made from public contract data or Companies House; not registered.",
+            ),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='incorporated_on',
+            model_name="supplier",
+            name="incorporated_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='public_scale',
-            field=models.CharField(blank=True, help_text='Size as published in notices (OCDS scale: sme, large).', max_length=10),
+            model_name="supplier",
+            name="public_scale",
+            field=models.CharField(
+                blank=True,
+                help_text="Size as published in notices (OCDS scale: sme, large).",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='sic_codes',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=5), blank=True, default=list, size=None),
+            model_name="supplier",
+            name="sic_codes",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=5), blank=True, default=list, size=None
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalsupplier',
-            name='companies_house_number',
-            field=models.CharField(db_index=True, max_length=8, null=True, validators=[django.core.validators.RegexValidator('^([0-9]{8}|[A-Z]{2}[0-9]{6})$', 'Enter a Companies House number of 8 characters: 8 digits, or 2 letters (such as SC or NI) followed by 6 digits.', code='invalid_companies_house_number')]),
+            model_name="historicalsupplier",
+            name="companies_house_number",
+            field=models.CharField(
+                db_index=True,
+                max_length=8,
+                null=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^([0-9]{8}|[A-Z]{2}[0-9]{6})$",
+                        "Enter a Companies House number of 8 characters: 8 digits, or 2 letters (such as SC or NI) followed by 6 digits.",
+                        code="invalid_companies_house_number",
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='supplier',
-            name='companies_house_number',
-            field=models.CharField(max_length=8, null=True, unique=True, validators=[django.core.validators.RegexValidator('^([0-9]{8}|[A-Z]{2}[0-9]{6})$', 'Enter a Companies House number of 8 characters: 8 digits, or 2 letters (such as SC or NI) followed by 6 digits.', code='invalid_companies_house_number')]),
+            model_name="supplier",
+            name="companies_house_number",
+            field=models.CharField(
+                max_length=8,
+                null=True,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^([0-9]{8}|[A-Z]{2}[0-9]{6})$",
+                        "Enter a Companies House number of 8 characters: 8 digits, or 2 letters (such as SC or NI) followed by 6 digits.",
+                        code="invalid_companies_house_number",
+                    )
+                ],
+            ),
         ),
         migrations.CreateModel(
-            name='AwardRecord',
+            name="AwardRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ocid', models.CharField(db_index=True, max_length=120, verbose_name='open contracting id')),
-                ('award_id', models.CharField(max_length=200)),
-                ('release_id', models.CharField(max_length=200)),
-                ('release_date', models.DateTimeField(blank=True, null=True)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(blank=True, max_length=20)),
-                ('value_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('currency', models.CharField(blank=True, max_length=3)),
-                ('award_date', models.DateTimeField(blank=True, null=True)),
-                ('date_published', models.DateTimeField(blank=True, null=True)),
-                ('contract_start', models.DateTimeField(blank=True, null=True)),
-                ('contract_end', models.DateTimeField(blank=True, null=True)),
-                ('cpv_code', models.CharField(blank=True, db_index=True, max_length=10, verbose_name='CPV code')),
-                ('cpv_description', models.CharField(blank=True, max_length=300)),
-                ('additional_cpv_codes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=10), blank=True, default=list, size=None)),
-                ('procurement_method', models.CharField(blank=True, max_length=20)),
-                ('procurement_method_details', models.CharField(blank=True, max_length=300)),
-                ('notice_url', models.URLField(blank=True, max_length=500)),
-                ('publisher', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('buyer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='award_records', to='accounts.publicbody')),
-                ('contract', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='award_records', to='reporting.contract')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ocid",
+                    models.CharField(
+                        db_index=True, max_length=120, verbose_name="open contracting id"
+                    ),
+                ),
+                ("award_id", models.CharField(max_length=200)),
+                ("release_id", models.CharField(max_length=200)),
+                ("release_date", models.DateTimeField(blank=True, null=True)),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("description", models.TextField(blank=True)),
+                ("status", models.CharField(blank=True, max_length=20)),
+                (
+                    "value_amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True),
+                ),
+                ("currency", models.CharField(blank=True, max_length=3)),
+                ("award_date", models.DateTimeField(blank=True, null=True)),
+                ("date_published", models.DateTimeField(blank=True, null=True)),
+                ("contract_start", models.DateTimeField(blank=True, null=True)),
+                ("contract_end", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cpv_code",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=10, verbose_name="CPV code"
+                    ),
+                ),
+                ("cpv_description", models.CharField(blank=True, max_length=300)),
+                (
+                    "additional_cpv_codes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=10),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("procurement_method", models.CharField(blank=True, max_length=20)),
+                ("procurement_method_details", models.CharField(blank=True, max_length=300)),
+                ("notice_url", models.URLField(blank=True, max_length=500)),
+                ("publisher", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="award_records",
+                        to="accounts.publicbody",
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="award_records",
+                        to="reporting.contract",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-award_date', 'pk'],
+                "ordering": ["-award_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AwardSupplier',
+            name="AwardSupplier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('party_id', models.CharField(blank=True, max_length=200)),
-                ('name_as_published', models.CharField(blank=True, max_length=300)),
-                ('award', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='award_suppliers', to='suppliers.awardrecord')),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='award_links', to='suppliers.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("party_id", models.CharField(blank=True, max_length=200)),
+                ("name_as_published", models.CharField(blank=True, max_length=300)),
+                (
+                    "award",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="award_suppliers",
+                        to="suppliers.awardrecord",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="award_links",
+                        to="suppliers.supplier",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='awardrecord',
-            name='suppliers',
-            field=models.ManyToManyField(related_name='award_records', through='suppliers.AwardSupplier', to='suppliers.supplier'),
+            model_name="awardrecord",
+            name="suppliers",
+            field=models.ManyToManyField(
+                related_name="award_records",
+                through="suppliers.AwardSupplier",
+                to="suppliers.supplier",
+            ),
         ),
         migrations.CreateModel(
-            name='CpvCapability',
+            name="CpvCapability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cpv_prefix', models.CharField(help_text='Digits only: 72 (a division), 7222 (a class) or a whole code, 72222300.', max_length=8, verbose_name='CPV code or prefix')),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('capability', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cpv_codes', to='suppliers.capability')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "cpv_prefix",
+                    models.CharField(
+                        help_text="Digits only: 72 (a division), 7222 (a class) or a whole code, 72222300.",
+                        max_length=8,
+                        verbose_name="CPV code or prefix",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "capability",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cpv_codes",
+                        to="suppliers.capability",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'CPV code → capability',
-                'verbose_name_plural': 'CPV codes → capabilities',
-                'ordering': ['cpv_prefix'],
+                "verbose_name": "CPV code → capability",
+                "verbose_name_plural": "CPV codes → capabilities",
+                "ordering": ["cpv_prefix"],
             },
         ),
         migrations.CreateModel(
-            name='ExternalEngagementNotice',
+            name="ExternalEngagementNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ocid', models.CharField(max_length=120, unique=True, verbose_name='open contracting id')),
-                ('release_id', models.CharField(max_length=200)),
-                ('release_date', models.DateTimeField(blank=True, null=True)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('description', models.TextField(blank=True)),
-                ('notice_url', models.URLField(blank=True, max_length=500)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('closes_at', models.DateTimeField(blank=True, null=True)),
-                ('cpv_code', models.CharField(blank=True, max_length=10, verbose_name='CPV code')),
-                ('publisher', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('buyer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='external_engagement_notices', to='accounts.publicbody')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ocid",
+                    models.CharField(
+                        max_length=120, unique=True, verbose_name="open contracting id"
+                    ),
+                ),
+                ("release_id", models.CharField(max_length=200)),
+                ("release_date", models.DateTimeField(blank=True, null=True)),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("description", models.TextField(blank=True)),
+                ("notice_url", models.URLField(blank=True, max_length=500)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("closes_at", models.DateTimeField(blank=True, null=True)),
+                ("cpv_code", models.CharField(blank=True, max_length=10, verbose_name="CPV code")),
+                ("publisher", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="external_engagement_notices",
+                        to="accounts.publicbody",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_at', 'pk'],
+                "ordering": ["-published_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PublicRelease',
+            name="PublicRelease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ocid', models.CharField(max_length=120)),
-                ('release_id', models.CharField(max_length=200)),
-                ('date', models.DateTimeField(blank=True, null=True)),
-                ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=40), blank=True, default=list, size=None)),
-                ('outcome', models.CharField(choices=[('loaded', 'Loaded'), ('skipped', 'Nothing to keep')], max_length=10)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('publisher', models.CharField(blank=True, max_length=200)),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ocid", models.CharField(max_length=120)),
+                ("release_id", models.CharField(max_length=200)),
+                ("date", models.DateTimeField(blank=True, null=True)),
+                (
+                    "tags",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=40),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("loaded", "Loaded"), ("skipped", "Nothing to keep")],
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("publisher", models.CharField(blank=True, max_length=200)),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('ocid', 'release_id'), name='public_release_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("ocid", "release_id"), name="public_release_unique"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='awardsupplier',
-            constraint=models.UniqueConstraint(fields=('award', 'supplier'), name='award_supplier_unique'),
+            model_name="awardsupplier",
+            constraint=models.UniqueConstraint(
+                fields=("award", "supplier"), name="award_supplier_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='awardrecord',
-            index=models.Index(fields=['buyer', '-award_date'], name='award_record_buyer_idx'),
+            model_name="awardrecord",
+            index=models.Index(fields=["buyer", "-award_date"], name="award_record_buyer_idx"),
         ),
         migrations.AddConstraint(
-            model_name='awardrecord',
-            constraint=models.UniqueConstraint(fields=('ocid', 'award_id'), name='award_record_unique'),
+            model_name="awardrecord",
+            constraint=models.UniqueConstraint(
+                fields=("ocid", "award_id"), name="award_record_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cpvcapability',
-            constraint=models.UniqueConstraint(fields=('cpv_prefix', 'capability'), name='cpv_capability_unique'),
+            model_name="cpvcapability",
+            constraint=models.UniqueConstraint(
+                fields=("cpv_prefix", "capability"), name="cpv_capability_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cpvcapability',
-            constraint=models.CheckConstraint(condition=models.Q(('cpv_prefix__regex', '^[0-9]{2,8}$')), name='cpv_capability_prefix_digits'),
+            model_name="cpvcapability",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cpv_prefix__regex", "^[0-9]{2,8}$")),
+                name="cpv_capability_prefix_digits",
+            ),
         ),
     ]
