@@ -17,7 +17,7 @@ from rest_framework.routers import SimpleRouter
 from core.api.permissions import ALLOW_ANY, AUTHENTICATED
 from core.api.views import ApiViewSet
 from engagement import exports, selectors
-from engagement.filters import EngagementRequestFilter
+from engagement.filters import EngagementRequestFilter, ResponseFilter
 from engagement.models import ClarificationQuestion, EngagementRequest
 from engagement.serializers import (
     EngagementRequestDetailSerializer,
@@ -87,7 +87,7 @@ class EngagementRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 class EngagementResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     action_permissions = {"list": AUTHENTICATED, "retrieve": AUTHENTICATED}
     serializer_class = ResponseSerializer
-    filterset_fields = ["engagement_request"]
+    filterset_class = ResponseFilter
 
     def get_queryset(self):
         return selectors.responses_visible_to(self.request.user).order_by("-created_at", "-pk")

@@ -129,3 +129,16 @@ class EngagementRequestFilter(django_filters.FilterSet):
             "engagementrequest_id"
         )
         return queryset.filter(pk__in=ids)
+
+
+class _IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class ResponseFilter(django_filters.FilterSet):
+    """Responses by request id. An id that is not one of your requests gives an empty list,
+    never a 400: every integer is a valid filter, and a 400 would say which requests exist."""
+
+    engagement_request = extend_schema_field(int)(
+        _IdFilter(field_name="engagement_request_id", help_text="An engagement request's id.")
+    )

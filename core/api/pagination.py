@@ -60,7 +60,7 @@ class CursorPagination(pagination.CursorPagination):
     # -- request parsing --
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
         try:
             size = int(raw)

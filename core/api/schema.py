@@ -173,6 +173,25 @@ class AutoSchema(SpectacularAutoSchema):
                     _document_guard(parameter.get("schema", {}))
         return operation
 
+    def _get_paginator(self):
+        # Only a viewset's list action pages its answer: another action that answers a list
+        # (a supplier's case studies) answers it whole, without page links or parameters.
+        action = getattr(self.view, "action", None)
+        if action is not None and action != "list":
+            return None
+        return super()._get_paginator()
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        # Every text field refuses a NUL byte (DRF's CharField does, and PostgreSQL could not
+        # store it): say so where no pattern, choice or format says more.
+        if (
+            isinstance(field, serializers.CharField)
+            and schema.get("type") == "string"
+            and not {"pattern", "enum", "format"} & set(schema)
+        ):
+            schema["pattern"] = NO_NUL_PATTERN
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = self.error_codes

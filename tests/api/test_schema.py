@@ -149,3 +149,150 @@ def test_the_schema_builds_without_warnings(tmp_path):
         "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml")
     )
     assert (tmp_path / "schema.yaml").stat().st_size > 10_000
+
+
+# --- What the schema allows is what the server accepts (schemathesis' ST201/ST202) ----------
+
+
+def _company_number_schema(schema):
+    body = _resolve(
+        schema,
+        schema["paths"]["/api/v1/my/suppliers/"]["post"]["requestBody"]["content"][
+            "application/json"
+        ]["schema"],
+    )
+    return body["properties"]["companies_house_number"]
+
+
+COMPANY_NUMBERS = [
+    "01234567", "1234567", "sc 12345", "SC012345", "Sc-1.2", " ni 000 001 ", "R1234567",
+    "oc\u20031", "\u017fc1", "\u0131p 1", "1\x1c2", "99999999",
+    # refused
+    "0", "00000000", "SC000000", "R12345678", "SC1234567", "123456789", "XX123", "GB1", "sc",
+    " ", "1\x002", "\uff11", "SC\u200b1", "SC_1",
+]  # fmt: skip
+
+
+def test_the_company_number_pattern_is_the_rule(schema):
+    """The documented pattern accepts exactly the spellings the one rule accepts."""
+    from suppliers.companies_house import parse_company_number
+
+    field = _company_number_schema(schema)
+    assert field["maxLength"] == 20
+    pattern = re.compile(field["pattern"])
+    for value in COMPANY_NUMBERS:
+        expected = parse_company_number(value) is not None
+        assert bool(pattern.search(value)) == expected, repr(value)
+
+
+def test_the_company_number_pattern_agrees_with_the_rule_on_fuzzed_input(schema):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from suppliers.companies_house import parse_company_number
+
+    pattern = _company_number_schema(schema)["pattern"]
+    compiled = re.compile(pattern)
+    alphabet = st.sampled_from("0123456789 .-_scSCnNiIrRoOxX\t\n\x1c\xa0\u3000\u017f\u0131\u00df")
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(st.from_regex(pattern) | st.text(alphabet, max_size=14))
+    def agree(value):
+        assert bool(compiled.search(value)) == (parse_company_number(value) is not None)
+
+    agree()
+
+
+def test_the_company_number_length_limit_is_on_what_is_sent(client_for):
+    """maxLength is the raw text's: 21 characters that would normalise are still refused."""
+    from tests import factories
+
+    client = client_for(factories.UserFactory(), "write")
+    body = {
+        "name": "Length Ltd",
+        "size": "large",
+        "companies_house_number": "1 2 3 4 5 6 7 8 . . .",
+    }
+    response = client.post("/api/v1/my/suppliers/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "companies_house_number" in response.json()["error"]["fields"]
+
+
+def test_text_fields_document_that_a_nul_byte_is_refused(schema, client_for):
+    from tests import factories
+
+    body = _resolve(
+        schema,
+        schema["paths"]["/api/v1/reports/"]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ],
+    )
+    contract = body["properties"]["contract"]
+    assert not re.search(contract["pattern"], "ocds-abcdef-1\x00")
+    assert re.search(contract["pattern"], "ocds-abcdef-1")
+    write = _resolve(schema, schema["components"]["schemas"]["SupplierWriteRequest"])
+    # A field with a pattern of its own keeps it.
+    website = write["properties"]["website"]["oneOf"][0]  # or blank
+    assert website["pattern"].startswith("^https?://")
+    assert write["properties"]["name"]["pattern"] == "^[^\\u0000]*$"
+    assert re.search(write["properties"]["summary"]["pattern"], "")  # blank allowed
+    client = client_for(factories.UserFactory(), "write")
+    response = client.post(
+        "/api/v1/reports/", {"contract": "ocds-\x00", "period": "2025-Q1"}, format="json"
+    )
+    assert response.status_code == 400
+
+
+def test_a_blank_page_size_is_refused_as_documented(api):
+    """The schema says an integer from 1 to 100: an empty value is not one."""
+    response = api.get("/api/v1/frameworks/", {"page_size": ""})
+    assert response.status_code == 400
+    assert "page_size" in response.json()["error"]["fields"]
+    assert api.get("/api/v1/frameworks/").status_code == 200
+
+
+def test_responses_filter_by_any_request_id(schema, client_for):
+    """Every integer is a valid filter: one that is not your request gives an empty list (a
+    400 would be a schema-valid request refused, and would say which ids exist)."""
+    from engagement.models import EngagementRequest
+    from tests import factories
+
+    parameter = next(
+        p
+        for p in schema["paths"]["/api/v1/engagement-responses/"]["get"]["parameters"]
+        if p["name"] == "engagement_request"
+    )
+    assert parameter["schema"]["type"] == "integer"
+    client = client_for(factories.UserFactory(), "read")
+    missing = (
+        EngagementRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ) + 1
+    for value in (missing, 0, -5, 10**30):
+        response = client.get("/api/v1/engagement-responses/", {"engagement_request": value})
+        assert response.status_code == 200, (value, response.content)
+        assert response.json()["results"] == []
+    assert (
+        client.get("/api/v1/engagement-responses/", {"engagement_request": "1.5"}).status_code
+        == 400
+    )
+
+
+def test_only_lists_that_page_are_documented_as_pages(schema):
+    """A supplier's case studies are answered whole: an array, with no page parameters."""
+    path = "/api/v1/my/suppliers/{slug}/case-studies/"
+    for method in ("get", "post"):
+        operation = schema["paths"][path][method]
+        names = {p["name"] for p in operation.get("parameters", [])}
+        assert not {"cursor", "page_size"} & names, method
+        code = "200" if method == "get" else "201"
+        body = operation["responses"][code]["content"]["application/json"]["schema"]
+        assert body["type"] == "array", (method, body)
+    for path, method, operation in _operations(schema):
+        names = {p["name"] for p in operation.get("parameters", [])}
+        ok = operation["responses"].get("200", {}).get("content", {}).get("application/json")
+        if (
+            ok
+            and "$ref" in ok["schema"]
+            and ok["schema"]["$ref"].split("/")[-1].startswith("Paginated")
+        ):
+            assert "cursor" in names, (method, path)
