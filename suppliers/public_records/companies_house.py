@@ -18,7 +18,6 @@ date (``Supplier.companies_house_flagged_on``), and the flag clears if that chan
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import time
@@ -102,11 +101,24 @@ def _open_text(path: Path) -> Iterator[IO[str]]:
                 yield io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         return
     with open(path, "rb") as raw:
-        yield codecs.getreader("utf-8-sig")(raw, errors="replace")
+        # TextIOWrapper decodes in C; a codecs StreamReader reads lines in Python.
+        yield io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
 
 
 def read_rows(path: str | Path) -> Iterator[dict[str, str]]:
     """Each row as a dict keyed by the header names with their stray spaces removed."""
+    rows = iter_cells(path)
+    header = next(rows)
+    for cells in rows:
+        yield dict(zip(header, cells, strict=False))
+
+
+def iter_cells(path: str | Path) -> Iterator[list[str]]:
+    """The header (stray spaces removed), then each row as a list of cells, streamed.
+    Building a dict for each of five million rows costs more than reading them, so the
+    importer looks at the number cell first and builds a dict only for rows it keeps.
+    Raises CompaniesHouseFileError (on the first ``next``) if the file is not
+    BasicCompanyData."""
     path = Path(path)
     if not path.exists():
         raise CompaniesHouseFileError(f"{path}: no such file")
@@ -118,8 +130,8 @@ def read_rows(path: str | Path) -> Iterator[dict[str, str]]:
             raise CompaniesHouseFileError(
                 f"{path.name}: not a BasicCompanyData file (no {', '.join(missing)} column)"
             )
-        for cells in reader:
-            yield dict(zip(header, cells, strict=False))
+        yield header
+        yield from reader
 
 
 class _Importer:
@@ -265,19 +277,26 @@ def import_companies_house(
     started = time.monotonic()
     importer = _Importer(report, {d.strip().zfill(2)[:2] for d in sic_divisions if d.strip()})
     wanted_all = bool(importer.sic_divisions)
+    rows = iter_cells(path)
+    header = next(rows)
+    at_number = header.index("CompanyNumber")
+    at_sic = [header.index(c) for c in SIC_COLUMNS if c in header]
+    known = importer.known
     batch: list[tuple[str, dict[str, str]]] = []
-    for row in read_rows(path):
+    for cells in rows:
         report.rows += 1
-        number = parse_company_number(row.get("CompanyNumber"))
+        raw = cells[at_number] if len(cells) > at_number else ""
+        # Most numbers are published in the stored form: only the others are parsed.
+        number = raw if raw in known else parse_company_number(raw)
         if number is None:
             report.unreadable += 1
             continue
         # Most of five million rows are neither known nor wanted: drop them here.
-        if number in importer.known or (
+        if number in known or (
             wanted_all
-            and any((row.get(c) or "")[:2] in importer.sic_divisions for c in SIC_COLUMNS)
+            and any(cells[i][:2] in importer.sic_divisions for i in at_sic if i < len(cells))
         ):
-            batch.append((number, row))
+            batch.append((number, dict(zip(header, cells, strict=False))))
         if len(batch) >= batch_size:
             importer.run_batch(batch)
             batch = []
