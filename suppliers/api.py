@@ -61,7 +61,11 @@ from suppliers.permissions import (
     can_submit_supplier,
 )
 from suppliers.selectors import reference_data
+from suppliers.selectors.awards import award_list, with_award_totals
 from suppliers.serializers import (
+    AwardPageSerializer,
+    AwardQuerySerializer,
+    AwardSerializer,
     CapabilityGroupSerializer,
     CaseStudyItemSerializer,
     CaseStudyWriteSerializer,
@@ -131,7 +135,16 @@ class FrameworkViewSet(ReadOnlyApiViewSet):
 
 # --- Published suppliers ----------------------------------------------------------------------
 
-SUPPLIER_LIST_COLUMNS = ("slug", "name", "summary", "website", "size", "published_at", "updated_at")
+SUPPLIER_LIST_COLUMNS = (
+    "slug",
+    "name",
+    "summary",
+    "website",
+    "size",
+    "published_at",
+    "updated_at",
+    "from_public_records",
+)
 
 
 def _codes_sql(through, target, column: str) -> RawSQL:
@@ -248,7 +261,7 @@ def _facets_data(facets, refdata) -> dict:
 def _published_detail_queryset() -> QuerySet[Supplier]:
     history = CaseStudy.history.model
     return (
-        with_codes(Supplier.objects.filter(status=Supplier.Status.PUBLISHED))
+        with_award_totals(with_codes(Supplier.objects.filter(status=Supplier.Status.PUBLISHED)))
         .defer("search_vector")
         .annotate(
             # Case studies change without touching the supplier row: their history says when.
@@ -341,7 +354,7 @@ class SupplierViewSet(ReadOnlyApiViewSet):
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        queryset = with_codes(filterset.qs.only(*SUPPLIER_LIST_COLUMNS))
+        queryset = with_award_totals(with_codes(filterset.qs.only(*SUPPLIER_LIST_COLUMNS)))
         page = self.paginate_queryset(queryset)
         data = {
             "next": self.paginator.get_next_link(),
@@ -366,7 +379,17 @@ class SupplierViewSet(ReadOnlyApiViewSet):
 
 EXPORT_CHUNK_SIZE = 1000
 # The import columns first, so the open-data export can be imported again as it is.
-CSV_COLUMNS = [*IMPORT_COLUMNS, "slug", "updated_at"]
+# Then the public-record status and contract totals (not import columns: the import
+# ignores them).
+CSV_COLUMNS = [
+    *IMPORT_COLUMNS,
+    "slug",
+    "updated_at",
+    "from_public_records",
+    "public_contract_count",
+    "public_contract_total_gbp",
+    "latest_award_date",
+]
 
 
 def export_rows() -> Iterator[dict]:
@@ -375,7 +398,7 @@ def export_rows() -> Iterator[dict]:
     Related rows are given by code (the import accepts codes), multi-valued in arrays.
     """
     queryset = (
-        with_codes(Supplier.objects.filter(status=Supplier.Status.PUBLISHED))
+        with_award_totals(with_codes(Supplier.objects.filter(status=Supplier.Status.PUBLISHED)))
         .order_by("pk")
         .values(
             "companies_house_number",
@@ -394,6 +417,10 @@ def export_rows() -> Iterator[dict]:
             "slug",
             "updated_at",
             "published_at",
+            "from_public_records",
+            "public_contract_count",
+            "public_contract_total",
+            "latest_award_date",
         )
     )
     yield from queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE)
@@ -403,12 +430,21 @@ def export_rows() -> Iterator[dict]:
 CSV_FIELDS = [
     "companies_house_number", "name", "website", "summary", "description", "size", "employees",
     "year_founded", "hq_region_code", "region_codes", "capability_codes",
-    "certification_codes", "framework_codes", "slug", "updated_at",
+    "certification_codes", "framework_codes", "slug", "updated_at", "from_public_records",
+    "public_contract_count", "public_contract_total", "latest_award_date",
 ]  # fmt: skip
 
 
+def _csv_cell(field: str, value):
+    if field == "from_public_records":
+        return "yes" if value else "no"
+    if field == "public_contract_count":
+        return value or 0
+    return value
+
+
 def csv_lines() -> Iterator[str]:
-    rows = ([row[field] for field in CSV_FIELDS] for row in export_rows())
+    rows = ([_csv_cell(field, row[field]) for field in CSV_FIELDS] for row in export_rows())
     return write_csv_lines(CSV_COLUMNS, rows)
 
 
@@ -435,6 +471,12 @@ def jsonl_lines() -> Iterator[str]:
                     "frameworks": row["framework_codes"] or [],
                     "published_at": row["published_at"],
                     "updated_at": row["updated_at"],
+                    "from_public_records": row["from_public_records"],
+                    "public_contract_count": row["public_contract_count"] or 0,
+                    "public_contract_total": None
+                    if row["public_contract_total"] is None
+                    else f"{row['public_contract_total']:.2f}",
+                    "latest_award_date": row["latest_award_date"],
                 }
             )
             + "\n"
@@ -456,7 +498,10 @@ class _ExportView(ApiView):
 @extend_schema(
     summary="Every published supplier as CSV (streamed)",
     description="The supplier CSV format that `import_suppliers` reads (codes for related "
-    "values, `;` between them), plus `slug` and `updated_at`. UTF-8 with a byte-order mark.",
+    "values, `;` between them), plus `slug` and `updated_at`, then the public-record status "
+    "(`from_public_records`: yes or no) and the totals of its public contracts "
+    "(`public_contract_count`, `public_contract_total_gbp`, `latest_award_date`). UTF-8 with a "
+    "byte-order mark.",
     tags=["suppliers"],
     responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV file")},
 )
@@ -472,7 +517,8 @@ class SupplierCsvExport(_ExportView):
 @extend_schema(
     summary="Every published supplier as JSON Lines (streamed)",
     description="One JSON object a line, the fields of the supplier list plus description, "
-    "Companies House number, employees and year founded.",
+    "Companies House number, employees and year founded, the public-record status and the "
+    "totals of its public contracts.",
     tags=["suppliers"],
     responses={
         (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR, description="JSON Lines file")
@@ -501,7 +547,7 @@ def _editable_queryset(user) -> QuerySet[Supplier]:
     if not is_moderator(user):
         queryset = queryset.filter(memberships__user_id=user.pk)
     return (
-        with_codes(queryset)
+        with_award_totals(with_codes(queryset))
         .defer("search_vector")
         .prefetch_related(
             Prefetch("case_studies", queryset=CaseStudy.objects.order_by("-year", "title", "pk")),
@@ -729,3 +775,31 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
             **{**current, **serializer.validated_data},
         )
         return self._case_study_answer(supplier, result, status=200)
+
+
+# --- Public contract data ---------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Awards from public contract data",
+        description="Every award Techmap has loaded from Contracts Finder and Find a Tender "
+        "(OCDS, Open Government Licence): buyer, suppliers, value, dates, CPV "
+        "classification, notice link, publisher and ocid. Most recently awarded first, in "
+        "pages of `page_size` (cursor pagination: follow `next`). Filter by a supplier's "
+        "slug, a public body's slug, award dates or an ocid.",
+        parameters=[AwardQuerySerializer],
+        responses={200: AwardPageSerializer},
+    ),
+)
+class AwardViewSet(mixins.ListModelMixin, ApiViewSet):
+    """Public contract data is open data: anyone may read it."""
+
+    serializer_class = AwardSerializer
+    action_permissions = {"list": ALLOW_ANY}
+    filter_backends: list = []
+
+    def get_queryset(self):
+        query = AwardQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return award_list(**query.validated_data)

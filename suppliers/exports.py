@@ -23,8 +23,19 @@ from core.csv import csv_lines, csv_response, safe_cell  # noqa: F401 - safe_cel
 from suppliers.importer import COLUMNS as IMPORT_COLUMNS
 from suppliers.models import Shortlist, ShortlistEntry, Supplier
 from suppliers.selectors import SupplierSearch, with_export_columns
+from suppliers.selectors.awards import with_award_totals
 
-SUPPLIER_COLUMNS = [*IMPORT_COLUMNS, "sme", "profile_url", "updated_at"]
+SUPPLIER_COLUMNS = [
+    *IMPORT_COLUMNS,
+    "sme",
+    "profile_url",
+    "updated_at",
+    # Public contract data: not registered on Techmap, and what it has won.
+    "from_public_records",
+    "public_contracts",
+    "public_contract_total_gbp",
+    "latest_award_date",
+]
 RESULT_COLUMNS = ["position", *SUPPLIER_COLUMNS, "search", "exported_at"]
 SHORTLIST_COLUMNS = [
     "shortlist",
@@ -56,6 +67,12 @@ def _supplier_cells(row: dict, profile_base: str) -> list[Any]:
         "yes" if row["size"] in Supplier.SME_SIZES else "no",
         profile_base.replace("__slug__", row["slug"]),
         timezone.localtime(row["updated_at"]).isoformat(timespec="seconds"),
+        "yes" if row["is_public_record"] else "no",
+        row["public_contract_count"] or 0,
+        "" if row["public_contract_total"] is None else f"{row['public_contract_total']:.2f}",
+        ""
+        if row["latest_award_date"] is None
+        else timezone.localtime(row["latest_award_date"]).isoformat(timespec="seconds"),
     ]
 
 
@@ -74,7 +91,7 @@ def search_results_csv(request, search: SupplierSearch, *, search_query: str):
     exported_at, stamp = _stamp()
 
     def rows() -> Iterator[list[Any]]:
-        queryset = search.export_queryset()
+        queryset = with_award_totals(search.export_queryset())
         for position, row in enumerate(queryset.iterator(chunk_size=CHUNK_ROWS), start=1):
             yield [position, *_supplier_cells(row, profile_base), search_query, exported_at]
 
@@ -92,8 +109,10 @@ def shortlist_csv(request, shortlist: Shortlist):
     )
     suppliers = {
         row["pk"]: row
-        for row in with_export_columns(
-            Supplier.objects.filter(pk__in=[e["supplier_id"] for e in entries]), "status"
+        for row in with_award_totals(
+            with_export_columns(
+                Supplier.objects.filter(pk__in=[e["supplier_id"] for e in entries]), "status"
+            )
         )
     }
 

@@ -115,6 +115,24 @@ class SupplierListSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated_at = serializers.DateTimeField(read_only=True)
     url = serializers.URLField(read_only=True, help_text="This supplier in the API.")
+    from_public_records = serializers.BooleanField(
+        read_only=True,
+        help_text="Made from public contract data or Companies House: this organisation has "
+        "not registered on Techmap.",
+    )
+    public_contract_count = serializers.IntegerField(
+        read_only=True, help_text="Awards in public contract data (see /api/v1/awards/)."
+    )
+    public_contract_total = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="Total value of those awards in pounds (awards published in pounds only).",
+    )
+    latest_award_date = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the latest of those awards was made."
+    )
 
     def _url(self, slug: str) -> str:
         base = self.context.get("supplier_url_base")
@@ -147,7 +165,15 @@ class SupplierListSerializer(serializers.Serializer):
             "published_at": self._time(obj.published_at),
             "updated_at": self._time(obj.updated_at),
             "url": self._url(obj.slug),
+            "from_public_records": obj.from_public_records,
+            "public_contract_count": getattr(obj, "public_contract_count", None) or 0,
+            "public_contract_total": _money(getattr(obj, "public_contract_total", None)),
+            "latest_award_date": self._time(getattr(obj, "latest_award_date", None)),
         }
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
 
 
 class CaseStudySerializer(serializers.ModelSerializer):
@@ -342,6 +368,28 @@ class SupplierQuerySerializer(serializers.Serializer):
         max_length=MAX_VALUES,
         help_text="Framework codes (any of them); see /api/v1/frameworks/.",
     )
+    has_contracts = serializers.ChoiceField(
+        choices=[("true", "Has won public contracts"), ("false", "Has not")],
+        required=False,
+        help_text="true: suppliers that have won public contracts (in published contract "
+        "data); false: those that have not.",
+    )
+    won_from = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]),
+        required=False,
+        max_length=MAX_VALUES,
+        help_text="Suppliers that have won a public contract from this public body (its slug; "
+        "its name is accepted too). Repeat for any of several. An unknown body is a 400.",
+    )
+    source = serializers.ChoiceField(
+        choices=[
+            ("registered", "Registered on Techmap"),
+            ("public_records", "From public records (not registered)"),
+        ],
+        required=False,
+        help_text="registered: registered on Techmap; public_records: from public records. "
+        "Both when absent.",
+    )
     ordering = serializers.ChoiceField(
         choices=list(ORDERINGS.items()),
         required=False,
@@ -360,6 +408,13 @@ class SupplierQuerySerializer(serializers.Serializer):
         refdata = self.context.get("refdata") or reference_data()
         for name, (kind, _) in CODE_PARAMETERS.items():
             self.fields[name].child.choices = _query_choices(refdata, kind)
+        # The public bodies' slugs when the schema is built (the FilterSet checks them on
+        # each request; this class only documents the parameters).
+        from accounts.models import PublicBody
+
+        self.fields["won_from"].child.choices = list(
+            PublicBody.objects.order_by("slug").values_list("slug", "name")
+        )
 
     SINGLE = {
         "q": None,
@@ -667,3 +722,145 @@ class CaseStudyItemSerializer(serializers.Serializer):
     summary = serializers.CharField(read_only=True)
     outcome = serializers.CharField(read_only=True)
     year = serializers.IntegerField(read_only=True, allow_null=True)
+
+
+# --- Public contract data (/api/v1/awards/) ---------------------------------------------------
+
+
+class AwardBuyerSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    from_public_records = serializers.BooleanField(
+        help_text="Made from public contract data (not in Techmap's own list of public bodies)."
+    )
+
+
+class AwardSupplierSerializer(serializers.Serializer):
+    slug = serializers.SlugField(
+        allow_null=True, help_text="The supplier in /api/v1/suppliers/ (null if not published)."
+    )
+    name = serializers.CharField(help_text="The supplier's name on Techmap.")
+    name_as_published = serializers.CharField(help_text="The name as the notice gave it.")
+    from_public_records = serializers.BooleanField()
+
+
+class AwardValueSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Null when not published (Contracts Finder's 0 means no value given).",
+    )
+    currency = serializers.CharField(help_text="ISO 4217 code; empty without an amount.")
+
+
+class AwardCpvSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Main CPV code (8 digits); empty if none.")
+    description = serializers.CharField()
+    additional = serializers.ListField(child=serializers.CharField())
+
+
+class AwardSerializer(serializers.Serializer):
+    """An award from public contract data (Contracts Finder, Find a Tender; OCDS).
+
+    ``to_representation`` is written out by hand, as for the supplier list."""
+
+    ocid = serializers.CharField(help_text="Open Contracting id of the procurement process.")
+    award_id = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    status = serializers.CharField()
+    buyer = AwardBuyerSerializer(allow_null=True)
+    suppliers = AwardSupplierSerializer(many=True)
+    value = AwardValueSerializer()
+    awarded_on = serializers.DateTimeField(
+        help_text="The award date, else the notice's publication, else when it was loaded."
+    )
+    award_date = serializers.DateTimeField(allow_null=True)
+    date_published = serializers.DateTimeField(allow_null=True)
+    contract_start = serializers.DateTimeField(allow_null=True)
+    contract_end = serializers.DateTimeField(allow_null=True)
+    cpv = AwardCpvSerializer()
+    procurement_method = serializers.CharField()
+    procurement_method_details = serializers.CharField()
+    notice_url = serializers.URLField(allow_blank=True, help_text="The published notice.")
+    publisher = serializers.CharField()
+    release_id = serializers.CharField(help_text="The latest release applied.")
+    release_date = serializers.DateTimeField(allow_null=True)
+
+    _time = staticmethod(SupplierListSerializer._time)
+
+    def to_representation(self, obj) -> dict[str, Any]:
+        time = self._time
+        buyer = obj.buyer
+        return {
+            "ocid": obj.ocid,
+            "award_id": obj.award_id,
+            "title": obj.title,
+            "description": obj.description,
+            "status": obj.status,
+            "buyer": None
+            if buyer is None
+            else {
+                "slug": buyer.slug,
+                "name": buyer.name,
+                "from_public_records": buyer.from_public_records,
+            },
+            "suppliers": [
+                {
+                    "slug": link.supplier.slug
+                    if link.supplier.status == Supplier.Status.PUBLISHED
+                    else None,
+                    "name": link.supplier.name,
+                    "name_as_published": link.name_as_published,
+                    "from_public_records": link.supplier.from_public_records,
+                }
+                for link in obj.award_suppliers.all()
+            ],
+            "value": {"amount": _money(obj.value_amount), "currency": obj.currency},
+            "awarded_on": time(obj.awarded_on),
+            "award_date": time(obj.award_date),
+            "date_published": time(obj.date_published),
+            "contract_start": time(obj.contract_start),
+            "contract_end": time(obj.contract_end),
+            "cpv": {
+                "code": obj.cpv_code,
+                "description": obj.cpv_description,
+                "additional": list(obj.additional_cpv_codes or []),
+            },
+            "procurement_method": obj.procurement_method,
+            "procurement_method_details": obj.procurement_method_details,
+            "notice_url": obj.notice_url,
+            "publisher": obj.publisher,
+            "release_id": obj.release_id,
+            "release_date": time(obj.release_date),
+        }
+
+
+class AwardPageSerializer(serializers.Serializer):
+    """A page of awards (cursor pagination: follow ``next``)."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = AwardSerializer(many=True)
+
+
+class AwardQuerySerializer(serializers.Serializer):
+    """The filters of /api/v1/awards/. A value of the wrong shape is a 400; a slug that
+    names nothing, or dates the wrong way round, give an empty list."""
+
+    supplier = serializers.SlugField(
+        required=False, max_length=220, help_text="Awards won by this supplier (its slug)."
+    )
+    buyer = serializers.SlugField(
+        required=False, max_length=200, help_text="Awards made by this public body (its slug)."
+    )
+    awarded_from = serializers.DateField(
+        required=False, help_text="Awarded on or after this date (YYYY-MM-DD)."
+    )
+    awarded_to = serializers.DateField(
+        required=False, help_text="Awarded on or before this date (YYYY-MM-DD)."
+    )
+    ocid = StrictCharField(
+        required=False, max_length=120, help_text="One procurement process (its ocid)."
+    )

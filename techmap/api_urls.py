@@ -21,6 +21,7 @@ router.register("certifications", suppliers_api.CertificationViewSet, basename="
 router.register("frameworks", suppliers_api.FrameworkViewSet, basename="frameworks")
 router.register("suppliers", suppliers_api.SupplierViewSet, basename="suppliers")
 router.register("my/suppliers", suppliers_api.MySupplierViewSet, basename="my-suppliers")
+router.register("awards", suppliers_api.AwardViewSet, basename="awards")
 
 urlpatterns = [
     path("", ApiIndex.as_view(), name="api-root"),

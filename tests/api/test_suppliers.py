@@ -49,6 +49,11 @@ def test_a_row_has_codes_for_related_data(api, registry):
         "published_at": row["published_at"],
         "updated_at": row["updated_at"],
         "url": "http://testserver/api/v1/suppliers/kestrel-ledger-systems/",
+        # Public contract data: registered, no awards yet.
+        "from_public_records": False,
+        "public_contract_count": 0,
+        "public_contract_total": None,
+        "latest_award_date": None,
     }
 
 

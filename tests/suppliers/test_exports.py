@@ -101,3 +101,50 @@ def test_shortlist_download(client, civil_servant, many):
     assert rows[0]["shortlist"] == "Agile, for Q3"
     assert rows[0]["found_by_search"] == "q=agile"
     assert rows[0]["status"] == "Published"
+
+
+@pytest.mark.django_db
+def test_api_exports_give_public_record_status_and_contract_totals(client):
+    """/api/v1/suppliers/export.csv and export.jsonl: whether a supplier is from public
+    records, and its public contracts (count, total in pounds, latest award)."""
+    import json
+
+    from tests.factories import SupplierFactory
+    from tests.suppliers.test_public_records_views import award, public_supplier
+
+    heron = public_supplier("Heron Data Ltd", number="07654321")
+    kestrel = SupplierFactory(name="Kestrel Ledger Systems")
+    award(heron, value="1000.50")
+    award(heron, kestrel, value="250")
+    award(heron, value="99", currency="EUR")  # counted, not added to a total in pounds
+    rows = {r["slug"]: r for r in read_csv(client.get("/api/v1/suppliers/export.csv"))}
+    assert rows[heron.slug]["from_public_records"] == "yes"
+    assert rows[heron.slug]["public_contract_count"] == "3"
+    assert rows[heron.slug]["public_contract_total_gbp"] == "1250.50"
+    assert rows[heron.slug]["latest_award_date"]
+    assert (
+        rows[kestrel.slug]["from_public_records"],
+        rows[kestrel.slug]["public_contract_count"],
+    ) == (
+        "no",
+        "1",
+    )
+    response = client.get("/api/v1/suppliers/export.jsonl")
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
+    by_slug = {line["slug"]: line for line in lines}
+    assert by_slug[heron.slug]["from_public_records"] is True
+    assert by_slug[heron.slug]["public_contract_count"] == 3
+    assert by_slug[heron.slug]["public_contract_total"] == "1250.50"
+    assert by_slug[kestrel.slug]["public_contract_total"] == "250.00"
+
+
+@pytest.mark.django_db
+def test_search_csv_gives_public_record_status_and_contract_totals(client):
+    from tests.suppliers.test_public_records_views import award, public_supplier
+
+    heron = public_supplier("Heron Data Ltd", number="07654321")
+    award(heron, value="1000.50")
+    rows = read_csv(client.get(reverse("suppliers:export")))
+    row = next(r for r in rows if r["name"] == "Heron Data Ltd")
+    assert (row["from_public_records"], row["public_contracts"]) == ("yes", "1")
+    assert row["public_contract_total_gbp"] == "1000.50"
