@@ -467,9 +467,16 @@ def _release_to_fields(
         if money.get("currency", "GBP") != "GBP":
             raise ValueError(f"value is in {money.get('currency')}; Techmap records pounds.")
         try:
-            amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+            amount = Decimal(str(amount))
         except InvalidOperation:
-            raise ValueError(f"value “{amount}” is not a number.") from None
+            amount = Decimal("NaN")
+        if not amount.is_finite():
+            raise ValueError(f"value “{money.get('amount')}” is not a number.")
+        # By exponent, before quantize(), which raises on 1e9999999 or a 400-digit number.
+        column = Contract._meta.get_field("value")
+        if amount.adjusted() >= column.max_digits - column.decimal_places:
+            raise ValueError(f"value {amount:.3g} is more than a contract's value can be.")
+        amount = amount.quantize(Decimal("0.01"))
     # Dates in order and no negative value: _check_contract, as for every contract write.
     period = contract.get("period") or award.get("contractPeriod") or {}
     start, end = _parse_date(period.get("startDate")), _parse_date(period.get("endDate"))
@@ -971,6 +978,9 @@ def report_reply(*, actor: User, report: ContractReport, message: str) -> Contra
 # --- CSV upload ------------------------------------------------------------------
 
 
+NUL_IN_CELL = "The cell contains a NUL character (byte 0), which cannot be saved: remove it."
+
+
 @dataclass
 class CsvProblem:
     row: int  # line in the file; the header is row 1
@@ -1047,7 +1057,9 @@ def reports_import_csv(*, actor: User, content: bytes | str) -> CsvImportResult:
         raise PermissionDenied("Only people at a supplier upload reports.")
     header, rows = _read_csv(_decode(content))
     ocid_at = header.index("ocid")
+    # PostgreSQL stores no NUL character: such a cell is refused below, not looked up.
     ocids = {row[ocid_at].strip() for _, row in rows if len(row) > ocid_at}
+    ocids = {ocid for ocid in ocids if "\x00" not in ocid}
     contracts = {
         c.ocid: c
         for c in Contract.objects.filter(ocid__in=ocids).select_related("supplier", "created_by")
@@ -1068,7 +1080,13 @@ def reports_import_csv(*, actor: User, content: bytes | str) -> CsvImportResult:
     row_of: dict[tuple[int, date], int] = {}  # (contract, period) -> the row that claims it
     for number, row in rows:
         cells = dict(zip(header, (cell.strip() for cell in row), strict=False))
-        problems: list[CsvProblem] = []
+        problems: list[CsvProblem] = [
+            CsvProblem(number, column, NUL_IN_CELL)
+            for column, cell in cells.items()
+            if "\x00" in cell and column in known
+        ]
+        # The rest of the row is still checked without them, so every problem shows at once.
+        cells = {column: cell.replace("\x00", "") for column, cell in cells.items()}
         if len(row) > len(header):
             problems.append(CsvProblem(number, "", "The row has more cells than the header."))
         ocid = cells.get("ocid", "")

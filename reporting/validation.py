@@ -12,10 +12,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from reporting.models import MetricDefinition, Rating, Unit
+from reporting.models import MetricDefinition, Rating, ReportValue, Unit
 
-FOUR_PLACES = Decimal("0.0001")
-LIMIT = Decimal("10000000000")  # numeric(14, 4)
+# What the value column (numeric(max_digits, decimal_places)) can store, read from the model
+# so the check cannot drift from it: values are rounded to its places, and must have fewer
+# whole digits than it allows. Decimal("1e9999999") is finite but fits no column.
+_COLUMN = ReportValue._meta.get_field("value")
+FOUR_PLACES = Decimal(1).scaleb(-_COLUMN.decimal_places)
+WHOLE_DIGITS = _COLUMN.max_digits - _COLUMN.decimal_places
+LIMIT = Decimal(10) ** WHOLE_DIGITS  # 10,000,000,000 for numeric(14, 4)
 
 RATING_WORDS = {
     "good": Rating.GOOD,
@@ -120,9 +125,17 @@ def _parse_number(metric: MetricDefinition, raw: object) -> Decimal:
             number = Decimal(cleaned)
         except InvalidOperation:
             raise MetricValueError("invalid", f"Enter {metric.name} as {example}.") from None
-    if not number.is_finite() or abs(number) >= LIMIT:
+    if not number.is_finite():  # inf, nan: not numbers to the people who typed them
         raise MetricValueError("invalid", f"Enter {metric.name} as {example}.")
-    return number.quantize(FOUR_PLACES, rounding=ROUND_HALF_EVEN)
+    # Compare by exponent, not arithmetic: abs() or quantize() of 1e9999999 raise Overflow.
+    if number.is_zero() or number.adjusted() < WHOLE_DIGITS:
+        number = number.quantize(FOUR_PLACES, rounding=ROUND_HALF_EVEN)
+        if number.is_zero() or number.adjusted() < WHOLE_DIGITS:  # 9999999999.99999 rounds up
+            return number
+    _check_range(metric, number)  # the metric's own range says it best, when it has one
+    raise MetricValueError(
+        "out_of_range", f"{metric.name} must be less than {LIMIT:,} and more than -{LIMIT:,}."
+    )
 
 
 def _check_range(metric: MetricDefinition, number: Decimal) -> None:
@@ -174,6 +187,11 @@ def clean_values(
                 result.errors[code] = Problem(
                     "required", f"Enter {_lower_first(metric.name)}, or remove its comment."
                 )
+            continue
+        if "\x00" in comment:  # PostgreSQL stores no NUL character
+            result.errors[code] = Problem(
+                "invalid", f"The comment on {metric.name} contains a NUL character: remove it."
+            )
             continue
         if len(comment) > 2000:
             result.errors[code] = Problem(

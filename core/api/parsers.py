@@ -5,26 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import exceptions, parsers
 
+from core.jsonstream import json_depth_exceeds
+
 # No write body of this API nests more than a few levels (a report's values, a profile's case
 # studies); far deeper JSON is a mistake or an attack, refused before anything reads it.
 MAX_JSON_DEPTH = 32
-
-
-def json_depth_exceeds(data, limit: int) -> bool:
-    """Whether ``data`` (parsed JSON) nests deeper than ``limit``, walked without recursion."""
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict):
-            children = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
 
 
 class JSONParser(parsers.JSONParser):

@@ -21,10 +21,14 @@ from typing import IO, Any
 
 import ijson
 
+from core.jsonstream import TooDeep, array_items, json_depth_exceeds
+
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".gz")
 # A first line longer than this is not JSON Lines of releases (a one-line package, say).
 _FIRST_LINE_LIMIT = 4 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
+# Real releases and records nest about ten levels; far deeper is a broken or hostile file.
+MAX_DEPTH = 64
 
 
 class ReadError(Exception):
@@ -123,6 +127,12 @@ def _read_lines(handle: IO[bytes], *, name: str) -> Iterator[SourcedRelease]:
         except ValueError as exc:
             yield SourcedRelease({"__error__": f"not JSON ({exc.msg})"}, position)
             continue
+        except RecursionError:
+            value = TooDeep(MAX_DEPTH)
+        # + 2: a line may be a package, whose releases sit two levels down.
+        if isinstance(value, TooDeep) or json_depth_exceeds(value, MAX_DEPTH + 2):
+            yield SourcedRelease({"__error__": TooDeep(MAX_DEPTH).reason}, position)
+            continue
         if isinstance(value, dict) and ("releases" in value or "records" in value):
             publisher = _publisher_name(value.get("publisher"))
             for index, release in enumerate(_package_releases(value), start=1):
@@ -161,20 +171,25 @@ def _top_level(handle: IO[bytes]) -> tuple[str | None, dict]:
     """Which array holds the data ("releases", "records", or None for a bare release)
     and the package metadata that comes before it (the publisher)."""
     meta: dict = {}
-    events = ijson.parse(handle, use_float=False)
-    key = None
-    for prefix, event, value in events:
-        if prefix == "" and event == "map_key":
+    # Events without paths: a path per event costs memory by depth squared.
+    depth, key, inner = 0, None, None
+    for event, value in ijson.basic_parse(handle, use_float=False):
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                break
+        elif event == "map_key" and depth == 1:
             key = value
             if value in ("releases", "records"):
                 return value, meta
             if value == "ocid":
                 return None, meta
-        elif prefix == "publisher.name" and event == "string":
+        elif event == "map_key" and depth == 2:
+            inner = value
+        elif event == "string" and depth == 2 and (key, inner) == ("publisher", "name"):
             meta["publisher"] = value
-        elif prefix == "" and event == "end_map":
-            break
-    del key
     return None, meta
 
 
@@ -187,12 +202,20 @@ def _read_document(handle: IO[bytes], *, name: str) -> Iterator[SourcedRelease]:
     publisher = meta.get("publisher", "")
     try:
         if kind is None:
-            value = json.load(handle, parse_float=Decimal)
+            try:
+                value = json.load(handle, parse_float=Decimal)
+            except RecursionError:
+                value = TooDeep(MAX_DEPTH)
+            if isinstance(value, TooDeep) or json_depth_exceeds(value, MAX_DEPTH):
+                value = {"__error__": TooDeep(MAX_DEPTH).reason}
             yield SourcedRelease(value, name, publisher)
             return
         index = 0
-        for item in ijson.items(handle, f"{kind}.item", use_float=False):
-            releases = _record_releases(item) if kind == "records" else [item]
+        for item in array_items(handle, kind, max_depth=MAX_DEPTH):
+            if isinstance(item, TooDeep):
+                releases = [{"__error__": item.reason}]
+            else:
+                releases = _record_releases(item) if kind == "records" else [item]
             for release in releases:
                 index += 1
                 yield SourcedRelease(release, f"{name}, release {index}", publisher)
