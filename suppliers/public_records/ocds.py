@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from suppliers.models import AwardRecord, AwardSupplier, ExternalEngagementNotice, PublicRelease
 from suppliers.public_records.bulk import copy_insert, copy_update
+from suppliers.public_records.capabilities import link_cpv_capabilities
 from suppliers.public_records.matching import (
     BuyerIndex,
     PartyError,
@@ -527,10 +528,10 @@ class _Importer:
 
         self.buyers.flush()
         made = self.suppliers.flush()
-        self._write_awards([s for s in awards.values() if s.new or s.dirty])
+        winners = self._write_awards([s for s in awards.values() if s.new or s.dirty])
         self._write_notices([s for s in notices.values() if s.new or s.dirty])
         copy_insert(PublicRelease, [plan.release for plan in plans])
-        self._finish_batch(made)
+        self._finish_batch(made, winners)
 
     def _award_states(self, ocids: set[str]) -> dict[tuple[str, str], _AwardState]:
         if not ocids:
@@ -546,9 +547,10 @@ class _Importer:
         )
         return {n["ocid"]: _NoticeState(n, new=False) for n in rows}
 
-    def _write_awards(self, states: list[_AwardState]) -> None:
+    def _write_awards(self, states: list[_AwardState]) -> set[int]:
+        """Write the awards and who won them; the ids of suppliers who gained or lost one."""
         if not states:
-            return
+            return set()
         now = timezone.now()
         for state in states:
             state.record["buyer_id"] = state.buyer.pk if state.buyer else None
@@ -563,11 +565,13 @@ class _Importer:
             current.setdefault(award_id, {})[supplier_id] = pk
         stale: list[int] = []
         fresh: list[dict[str, Any]] = []
+        winners: set[int] = set()
         for state in states:
             wanted = {ref.pk: row for ref, row in (state.suppliers or {}).items()}
             award_id = state.record["id"]
             have = current.get(award_id, {})
             stale += [pk for supplier_id, pk in have.items() if supplier_id not in wanted]
+            winners |= set(wanted) | {s for s in have if s not in wanted}
             fresh += [
                 {
                     "award_id": award_id,
@@ -581,6 +585,7 @@ class _Importer:
         if stale:
             AwardSupplier.objects.filter(pk__in=stale).delete()
         copy_insert(AwardSupplier, fresh)
+        return winners
 
     def _write_notices(self, states: list[_NoticeState]) -> None:
         if not states:
@@ -597,10 +602,13 @@ class _Importer:
             [*_NOTICE_FIELDS, "buyer_id", "publisher", "updated_at"],
         )
 
-    def _finish_batch(self, created: list[int]) -> None:
+    def _finish_batch(self, created: list[int], winners: set[int]) -> None:
         from suppliers.services import record_supplier_history, refresh_search_vectors
 
-        touched = set(created) | self.suppliers.changed
+        # What a supplier from public records does is what its awards' CPV codes say.
+        touched = (
+            set(created) | self.suppliers.changed | link_cpv_capabilities(supplier_ids=winners)
+        )
         if touched:
             refresh_search_vectors(supplier_ids=touched)
         if created:

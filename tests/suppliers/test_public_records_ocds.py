@@ -515,3 +515,17 @@ def test_database_refusal_refuses_only_that_release_rest_of_batch_loads():
         "04142000",
         "05555555",
     }
+
+
+def test_an_import_gives_public_record_suppliers_the_capabilities_of_their_cpv_codes(client):
+    from suppliers.models import Capability, CpvCapability
+
+    cloud = Capability.objects.get(code="cloud-hosting")
+    CpvCapability.objects.create(cpv_prefix="72", capability=cloud)
+    load(make_release())  # tender classification 72000000: IT services
+    supplier = Supplier.objects.get(from_public_records=True)
+    assert list(supplier.capabilities.all()) == [cloud]
+    supplier.refresh_from_db()
+    assert supplier.capability_ids == [cloud.pk]  # so facets and search follow
+    page = client.get("/suppliers/", {"capability": "cloud-hosting"}).content.decode()
+    assert supplier.name in page
