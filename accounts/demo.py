@@ -30,7 +30,7 @@ DEMO_USERS = [
         "email": "moderator@techmap.service.gov.uk",
         "full_name": "Jo Williams",
         "civil_servant": False,
-        "is_staff": True,
+        "moderator": True,
     },
 ]
 
@@ -42,8 +42,6 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
             email=spec["email"],
             defaults={
                 "full_name": spec["full_name"],
-                # Staff, never superuser: the demo password is published in the README.
-                "is_staff": spec.get("is_staff", False),
             },
         )
         if created:
@@ -51,6 +49,9 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
         if spec["civil_servant"]:
             user.civil_servant_since = user.civil_servant_since or timezone.now()
         user.save()
+        if spec.get("moderator"):
+            # Staff in the Moderators group, never superuser: the demo password is published.
+            services.moderator_add(user=user)
         EmailAddress.objects.update_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )

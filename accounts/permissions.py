@@ -7,7 +7,9 @@ The roles:
 - a civil servant **acts for a public body** (its buyer) only while ``user.public_body``
   is set, which accounts.services does only for an ACTIVE membership: a verified address
   on the body's own domain, or a moderator's approval (``PublicBodyMembership``);
-- a **moderator** is an active staff user (Django admin);
+- a **moderator** is an active staff user in the "Moderators" group (``MODERATORS_GROUP``,
+  created by a data migration with exactly the admin permissions moderation needs); making
+  someone a moderator is adding them to it. A superuser (an operator) counts as one too;
 - anyone else signed in is an **ordinary user**, who may register a supplier;
 - everyone else is the public.
 """
@@ -39,8 +41,28 @@ def is_signed_in(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+#: The group whose members are moderators; its permissions are what admin lets them do.
+MODERATORS_GROUP = "Moderators"
+
+
 def is_moderator(user) -> bool:
-    return is_signed_in(user) and bool(user.is_staff)
+    """Active staff in the Moderators group, or an active superuser (an operator).
+
+    Staff without the group are not moderators: ``is_staff`` alone lets a user sign in to
+    admin, where they see only what their own permissions allow. The answer is kept on
+    the user object, so a page asking many times costs one query.
+    """
+    if not is_signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    if not user.is_staff:
+        return False
+    cached = getattr(user, "_is_moderator", None)
+    if cached is None:
+        cached = user.groups.filter(name=MODERATORS_GROUP).exists()
+        user._is_moderator = cached
+    return cached
 
 
 def is_civil_servant(user) -> bool:

@@ -6,6 +6,7 @@ import logging
 import re
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from accounts.models import OutboundEmail, PublicBody, PublicBodyMembership, Use
 from accounts.tasks import send_email
 from core.errors import DomainError
 from core.tasks import enqueue_on_commit
+from core.validators import single_line
 
 
 def email_queue(
@@ -26,7 +28,12 @@ def email_queue(
     With ``dedupe_key``, queuing the same email twice returns the first one, so a
     retried service never emails twice. If the broker is down the row stays
     pending and ``send_pending_emails`` sends it later.
+
+    A line break in ``subject`` (a title stored before titles were kept to one line) is
+    folded to a space: Django refuses to send such a header, which stopped every email
+    built from that title.
     """
+    subject = single_line(subject)
     if dedupe_key:
         existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
         if existing:
@@ -60,6 +67,23 @@ def email_send_now(*, actor: User, email: OutboundEmail) -> bool:
         logging.getLogger(__name__).info("email %s requeued by %s", email.pk, actor.pk)
     # The task function itself, run inline: same locking and bookkeeping as the worker.
     return send_email(email.pk)
+
+
+def moderator_add(*, user: User) -> User:
+    """Make ``user`` a moderator: staff, and a member of the Moderators group.
+
+    Before: the group exists (the data migration ``0009_moderators_group`` creates it with
+    the moderators' permissions). After: ``permissions.is_moderator(user)`` is true while
+    the user is active. Running it again changes nothing. For seeding and tests; in the
+    running service an operator (a superuser) adds people to the group in admin.
+    """
+    group = Group.objects.get(name=permissions.MODERATORS_GROUP)
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.groups.add(group)
+    user.__dict__.pop("_is_moderator", None)
+    return user
 
 
 def user_email_verified(*, user: User, email: str) -> User:

@@ -16,8 +16,10 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.demo import DEMO_USERS
 from accounts.models import PublicBody, User
+from accounts.permissions import MODERATORS_GROUP
 from innovation_den import services
 from innovation_den.models import Proposal, ProposalPartner, ReviewRound
 from suppliers.models import Capability, Supplier, SupplierMembership
@@ -229,10 +231,15 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
         log("Den demo: no public bodies, nothing seeded")
         return
     body = PublicBody.objects.filter(slug="cabinet-office").first() or bodies[0]
-    moderator = _demo_user("moderator") or User.objects.filter(is_staff=True).first()
+    moderator = (
+        _demo_user("moderator")
+        or User.objects.filter(is_staff=True, groups__name=MODERATORS_GROUP).first()
+    )
     if moderator is None:
-        moderator = User.objects.create_user(
-            "den.moderator@techmap.service.gov.uk", settings.DEMO_PASSWORD, is_staff=True
+        moderator = account_services.moderator_add(
+            user=User.objects.create_user(
+                "den.moderator@techmap.service.gov.uk", settings.DEMO_PASSWORD
+            )
         )
     proposer = _demo_user("civil servant") or _user(
         "den.proposer@cabinetoffice.gov.uk", "Alex Morgan", body=body

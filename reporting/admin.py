@@ -6,7 +6,8 @@ service while the form is validated (rolled back at once), so a refusal is shown
 form; the real call is made when the admin saves. Fields only a service sets are
 read-only. A published scheme version is read-only here: "Make a new draft version"
 copies it into an editable draft, and "Publish" makes a draft the current standard.
-Report decisions are not editable here.
+Report decisions are not editable here. Who may see and do what is Django's per-model
+permissions, held by the "Moderators" group (``accounts/0009_moderators_group``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.permissions import is_moderator
 from core.forms import apply_domain_error
 from reporting import services
 from reporting.models import (
@@ -34,26 +34,6 @@ from reporting.models import (
     ReportingScheme,
     ReportValue,
 )
-
-
-class ModeratorPermissions:
-    """Moderators (staff) manage reporting without needing per-model permissions."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_moderator(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_moderator(request.user)
-
-    def has_add_permission(self, request: HttpRequest, *args) -> bool:
-        return is_moderator(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_moderator(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_moderator(request.user)
-
 
 # --- Saving through the services --------------------------------------------------
 
@@ -108,7 +88,7 @@ def _saved_into(obj, saved) -> None:
     obj._state.adding = False
 
 
-class ServiceAdmin(ModeratorPermissions, SimpleHistoryAdmin):
+class ServiceAdmin(SimpleHistoryAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         return _with_actor(super().get_form(request, obj, change=change, **kwargs), request)
 
@@ -135,7 +115,7 @@ class MetricForm(ServiceForm):
         return services.scheme_metric_save(actor=self.actor, metric=copy.copy(self.instance))
 
 
-class MetricInline(ModeratorPermissions, admin.StackedInline):
+class MetricInline(admin.StackedInline):
     model = MetricDefinition
     form = MetricForm
     extra = 0
@@ -324,9 +304,6 @@ class ValueInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_moderator(request.user)
-
 
 class EventInline(ValueInline):
     model = ReportEvent
@@ -335,7 +312,7 @@ class EventInline(ValueInline):
 
 
 @admin.register(ContractReport)
-class ContractReportAdmin(ModeratorPermissions, SimpleHistoryAdmin):
+class ContractReportAdmin(SimpleHistoryAdmin):
     list_display = ["contract", "period", "status", "scheme", "submitted_at"]
     list_filter = ["status", "period"]
     search_fields = ["contract__title", "contract__ocid"]
@@ -368,7 +345,7 @@ class ContractReportAdmin(ModeratorPermissions, SimpleHistoryAdmin):
 
 
 @admin.register(ComparisonRun)
-class ComparisonRunAdmin(ModeratorPermissions, admin.ModelAdmin):
+class ComparisonRunAdmin(admin.ModelAdmin):
     list_display = [
         "pk",
         "status",

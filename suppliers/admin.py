@@ -10,9 +10,11 @@ saved (``core.admin.ServiceAdminMixin``). Fields only a service writes (status, 
 dates, moderation, public records and Companies House facts, the search data) are
 read-only here.
 
-Access is decided by ``suppliers.permissions.can_moderate``, not Django's per-model
-permissions: moderators are staff. Deleting is left to superusers; suppliers leave
-search by status (a moderator suspends them, with a reason), not by deletion.
+Access is Django's per-model permissions, which the "Moderators" group holds (the data
+migration ``accounts/0009_moderators_group`` says which and why); the services check
+``suppliers.permissions.can_moderate`` again on every write. Deleting is left to
+superusers; suppliers leave search by status (a moderator suspends them, with a reason),
+not by deletion. Shortlists are private to their owners and are not in admin.
 """
 
 from __future__ import annotations
@@ -41,8 +43,6 @@ from suppliers.models import (
     Framework,
     ModerationDecision,
     Region,
-    Shortlist,
-    ShortlistEntry,
     Supplier,
     SupplierForReview,
     SupplierInvitation,
@@ -99,26 +99,10 @@ def _refused_in(label: str, error: ValidationError) -> DomainError:
     return DomainError(words)
 
 
-class ModeratorPermissions:
-    """Moderators may view, add and change; only superusers delete."""
+class ReadOnlyPermissions:
+    """Records only services write: nobody adds, changes or deletes them here, superusers
+    included; who may view them is the view permission's (the Moderators group has it)."""
 
-    def has_module_permission(self, request) -> bool:
-        return permissions.can_moderate(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return permissions.can_moderate(request.user)
-
-    def has_add_permission(self, request, *args) -> bool:
-        return permissions.can_moderate(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return permissions.can_moderate(request.user)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
-
-
-class ReadOnlyPermissions(ModeratorPermissions):
     def has_add_permission(self, request, *args) -> bool:
         return False
 
@@ -140,7 +124,7 @@ class RegionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     ordering = ("position",)
 
 
-class ReferenceAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin):
+class ReferenceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = ServiceRulesForm
     search_fields = ("name", "code")
 
@@ -163,7 +147,7 @@ class ReferenceAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin
         )
 
 
-class CapabilityInline(ModeratorPermissions, admin.TabularInline):
+class CapabilityInline(admin.TabularInline):
     model = Capability
     fields = ("position", "name", "code")
     extra = 0
@@ -213,7 +197,7 @@ class FrameworkAdmin(ReferenceAdmin):
 # --- Suppliers ----------------------------------------------------------------------
 
 
-class CaseStudyInline(ModeratorPermissions, admin.StackedInline):
+class CaseStudyInline(admin.StackedInline):
     model = CaseStudy
     form = ServiceRulesForm  # case_study_create and case_study_update check the values
     extra = 0
@@ -223,7 +207,7 @@ class CaseStudyInline(ModeratorPermissions, admin.StackedInline):
         return permissions.can_moderate(request.user)
 
 
-class MembershipInline(ModeratorPermissions, admin.TabularInline):
+class MembershipInline(admin.TabularInline):
     model = SupplierMembership
     extra = 0
     fields = ("user", "role", "created_at")
@@ -263,7 +247,7 @@ PUBLIC_RECORD_FIELDS = (
 
 
 @admin.register(Supplier)
-class SupplierAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin):
+class SupplierAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = SupplierAdminForm
     list_display = (
         "name",
@@ -385,7 +369,7 @@ class SupplierAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin)
 
 
 @admin.register(CaseStudy)
-class CaseStudyAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin):
+class CaseStudyAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = ServiceRulesForm  # case_study_create and case_study_update check the values
     list_display = ("title", "supplier", "client_type", "client_name", "year")
     list_filter = ("client_type",)
@@ -409,7 +393,7 @@ class CaseStudyAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin
 
 
 @admin.register(SupplierMembership)
-class SupplierMembershipAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHistoryAdmin):
+class SupplierMembershipAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("user", "supplier", "role", "created_at")
     list_filter = ("role",)
     list_select_related = ("user", "supplier")
@@ -429,28 +413,8 @@ class SupplierMembershipAdmin(ModeratorPermissions, ServiceAdminMixin, SimpleHis
         services.supplier_member_remove(actor=request.user, membership=obj)
 
 
-# --- Shortlists: civil servants' own working lists; moderators may look, not touch ----
-
-
-class ShortlistEntryInline(ReadOnlyPermissions, admin.TabularInline):
-    model = ShortlistEntry
-    fields = ("supplier", "note", "added_at")
-    readonly_fields = fields
-    extra = 0
-
-
-@admin.register(Shortlist)
-class ShortlistAdmin(ReadOnlyPermissions, admin.ModelAdmin):
-    list_display = ("name", "owner", "updated_at")
-    list_select_related = ("owner",)
-    search_fields = ("name", "owner__email")
-    inlines = [ShortlistEntryInline]
-
-
-@admin.register(ShortlistEntry)
-class ShortlistEntryAdmin(ReadOnlyPermissions, admin.ModelAdmin):
-    list_display = ("supplier", "shortlist", "added_at")
-    list_select_related = ("supplier", "shortlist")
+# Shortlists and their notes are private to their owners (the privacy notice says so):
+# they are not registered here, so nobody, moderators included, reads them in admin.
 
 
 # --- Moderation ---------------------------------------------------------------------
@@ -587,7 +551,7 @@ def review_queue():
 
 
 @admin.register(SupplierForReview)
-class ModerationQueueAdmin(ModeratorPermissions, ServiceAdminMixin, admin.ModelAdmin):
+class ModerationQueueAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "waiting_since", "status", "duplicates")
     list_display_links = ("name",)
     actions = [approve_selected, reject_selected]

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts import services as account_services
 from accounts.models import PublicBody, User
 from suppliers import services
 from suppliers.models import (
@@ -55,8 +56,15 @@ class CivilServantFactory(UserFactory):
 
 
 class ModeratorFactory(UserFactory):
+    """A moderator: staff and in the Moderators group (``accounts.services.moderator_add``)."""
+
     email = factory.Sequence(lambda n: f"moderator{n}@techmap.example")
     is_staff = True
+
+    @factory.post_generation
+    def moderators_group(self, create, extracted, **kwargs):
+        if create and extracted is not False:  # ModeratorFactory(moderators_group=False)
+            account_services.moderator_add(user=self)
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
