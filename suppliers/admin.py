@@ -50,7 +50,7 @@ from suppliers.models import (
     SupplierRevision,
 )
 from suppliers.selectors.duplicates import possible_duplicates
-from suppliers.selectors.revisions import new_profile_rows, revision_rows
+from suppliers.selectors.revisions import companies_house_facts, new_profile_rows, revision_rows
 
 
 def _reason(prefix: str, form) -> str:
@@ -641,6 +641,7 @@ class ModerationQueueAdmin(ServiceAdminMixin, admin.ModelAdmin):
             "supplier": supplier,
             "revision": revision,
             "rows": rows,
+            "companies_house": companies_house_facts(supplier),
             "duplicates": possible_duplicates([supplier.pk])[supplier.pk],
             "decisions": ModerationDecision.objects.filter(supplier=supplier).select_related(
                 "moderator"
