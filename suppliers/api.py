@@ -757,14 +757,14 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     )
     def case_study(self, request, index: str, *args, **kwargs):
         supplier = self.get_object()
+        items = services.supplier_case_studies(supplier, actor=request.user)
+        if int(index) >= len(items):
+            raise NotFound("No such case study.")
         if request.method == "DELETE":
             result = services.supplier_case_study_remove(
                 actor=request.user, supplier=supplier, index=int(index)
             )
             return self._case_study_answer(supplier, result, status=200)
-        items = services.supplier_case_studies(supplier, actor=request.user)
-        if int(index) >= len(items):
-            raise NotFound("No such case study.")
         current = {k: v for k, v in items[int(index)].items() if k != "id"}
         serializer = CaseStudyWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

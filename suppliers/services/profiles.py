@@ -510,7 +510,10 @@ def supplier_submit(*, actor, supplier: Supplier) -> Supplier:
         if locked.status == Supplier.Status.PENDING_REVIEW:
             return locked
         if locked.status not in (Supplier.Status.DRAFT, Supplier.Status.REJECTED):
-            raise DomainError("This profile is already live: changes go to review as you save.")
+            raise DomainError(
+                "This profile is already live: changes go to review as you save.",
+                code="conflict",  # the request is fine; the profile's state refuses it
+            )
         missing = _missing_for_submission(locked)
         if missing:
             raise DomainError(missing)

@@ -377,6 +377,13 @@ def test_submit_lists_what_is_missing(supplier, owner, client_for):
     assert {"summary", "regions", "capabilities"} <= set(assert_error(response, 400)["fields"])
 
 
+def test_submitting_a_live_profile_is_a_conflict_with_its_state(supplier, owner, client_for):
+    response = client_for(owner, "write").post(f"/api/v1/my/suppliers/{supplier.slug}/submit/")
+    assert "already live" in assert_error(response, 409, "conflict")["message"]
+    supplier.refresh_from_db()
+    assert supplier.status == Supplier.Status.PUBLISHED
+
+
 # --- case studies -------------------------------------------------------------------------------
 
 CASE_STUDY = {"title": "Parking permits", "client_type": "public", "summary": "Went live."}
@@ -451,6 +458,7 @@ def test_a_draft_case_study_changes_at_once_and_bad_ones_are_refused(supplier, o
     assert_error(client.patch(f"{base}5/", {"title": "X"}, format="json"), 404)
     refused = client.post(base, {"summary": "x"}, format="json")
     assert "title" in assert_error(refused, 400)["fields"]
+    assert_error(client.delete(f"{base}5/"), 404)  # no such case study: not a refusal
     assert client.delete(f"{base}0/").status_code == 200
     assert not supplier.case_studies.exists()
 
