@@ -9,8 +9,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core import ocds as core_ocds
 from core.csv import csv_text
 from engagement.models import EngagementRequest, Participant, SupplierResponse
+from suppliers.models import CpvCapability
 
 
 def _when(value: datetime | None) -> str:
@@ -108,14 +110,37 @@ def how_it_runs(er: EngagementRequest) -> str:
     return " ".join(parts)
 
 
+def cpv_classifications(er: EngagementRequest) -> list[dict]:
+    """The request's capabilities as CPV classifications, from the moderators' table of CPV
+    codes to capabilities (``suppliers.CpvCapability``): each code or prefix mapped to one of
+    the request's capabilities, in the order of the capabilities, once each. A prefix (a
+    division ``72``, a class ``7222``) is the CPV code it starts (``72000000``,
+    ``72220000``), as CPV numbers its divisions, groups and classes."""
+    order = {capability.pk: index for index, capability in enumerate(er.capabilities.all())}
+    if not order:
+        return []
+    rows = CpvCapability.objects.filter(capability_id__in=order).values_list(
+        "capability_id", "cpv_prefix"
+    )
+    codes: list[str] = []
+    for _, prefix in sorted(rows, key=lambda row: (order[row[0]], row[1])):
+        code = prefix.ljust(8, "0")
+        if code not in codes:
+            codes.append(code)
+    return [{"scheme": "CPV", "id": code} for code in codes]
+
+
 def notice_release(er: EngagementRequest) -> dict:
     """A UK2-style preliminary market engagement notice as an OCDS 1.1 release.
 
     Tag ``planning``; the contracting authority as the buyer party; title, the
-    request's unique identifier and subject matter in ``tender``; how the
+    request's unique identifier and subject matter in ``tender``, with its CPV codes
+    (``tender.classification`` and ``tender.additionalClassifications``, declared by the
+    Techmap OCDS extension as in the Tender classification extension); how the
     engagement runs and the closing date as a ``planning.milestones`` entry of
     type ``engagement`` (plus one for a session); the notice itself as a
-    document. ``er`` should come with capabilities loaded.
+    document. Nothing empty is published (``core.ocds.prune``). ``er`` should come
+    with capabilities loaded.
     """
     site = settings.SITE_URL
     page_url = site + reverse("engagement:detail", args=[er.pk])
@@ -212,6 +237,10 @@ def notice_release(er: EngagementRequest) -> dict:
             for index, capability in enumerate(er.capabilities.all(), start=1)
         ],
     }
+    cpv = cpv_classifications(er)
+    if cpv:
+        tender["classification"] = cpv[0]
+        tender["additionalClassifications"] = cpv[1:]
     if er.response_deadline:
         tender["enquiryPeriod"] = {
             "startDate": _iso(er.published_at),
@@ -223,22 +252,34 @@ def notice_release(er: EngagementRequest) -> dict:
         tender["value"] = {"amount": float(er.budget_max), "currency": "GBP"}
     if er.procurement_timing:
         tender["procurementMethodDetails"] = f"Expected procurement: {er.procurement_timing}"
-    return {
-        "ocid": ocid,
-        "id": f"{ocid}-{er.reference}-{int(modified.timestamp())}",
-        "date": _iso(modified),
-        "tag": ["planning"],
-        "initiationType": "tender",
-        "language": "en",
-        "parties": [
-            {
-                "id": party_id,
-                "name": er.public_body.name,
-                "roles": ["buyer", "procuringEntity"],
-                "contactPoint": {"name": f"{er.public_body.name} engagement team", "url": page_url},
-            }
-        ],
-        "buyer": buyer,
-        "planning": planning,
-        "tender": tender,
-    }
+    return core_ocds.prune(
+        {
+            "ocid": ocid,
+            "id": f"{ocid}-{er.reference}-{int(modified.timestamp())}",
+            "date": _iso(modified),
+            "tag": ["planning"],
+            "initiationType": "tender",
+            "language": "en",
+            "parties": [
+                {
+                    "id": party_id,
+                    "name": er.public_body.name,
+                    "roles": ["buyer", "procuringEntity"],
+                    "contactPoint": {
+                        "name": f"{er.public_body.name} engagement team",
+                        "url": page_url,
+                    },
+                }
+            ],
+            "buyer": buyer,
+            "planning": planning,
+            "tender": tender,
+        }
+    )
+
+
+def notice_package(er: EngagementRequest) -> dict:
+    """The notice as an OCDS 1.1 release package, listing the Techmap extension (which
+    declares ``tender.classification``): what to give the OCDS Data Review Tool."""
+    uri = settings.SITE_URL + reverse("engagement:notice", args=[er.pk])
+    return core_ocds.release_package([notice_release(er)], uri=uri)

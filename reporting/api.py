@@ -24,6 +24,7 @@ from rest_framework.routers import SimpleRouter
 from core.api.pagination import CursorPagination
 from core.api.permissions import ALLOW_ANY, AUTHENTICATED
 from core.api.views import ApiView, ApiViewSet, ReadOnlyApiViewSet
+from core.ocds import link_header
 from reporting import ocds, permissions, selectors, services
 from reporting.filters import BenchmarkFilter, ContractFilter, ReportFilter, ScoreFilter
 from reporting.models import (
@@ -48,7 +49,7 @@ from reporting.serializers import (
     RunSerializer,
     ScoreSerializer,
 )
-from suppliers.models import CapabilityGroup, Supplier
+from suppliers.models import AwardRecord, CapabilityGroup, Supplier
 
 TAG = ["reporting"]
 
@@ -125,15 +126,17 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
 
 class ContractOcdsView(ApiView):
-    """Contracts as an OCDS 1.1 release package, a page at a time (``links.next``)."""
+    """Contracts as an OCDS 1.1 release package, a page at a time: the next and previous
+    pages are in the ``Link`` header (why not ``links`` in the package: ``core.ocds``)."""
 
     action_permissions = {"get": ALLOW_ANY}
 
     @extend_schema(
         summary="Contracts as an OCDS release package",
         description="One release per contract with its public reports as implementation "
-        "milestones of type `reporting`. Pages follow `links.next`; filters as for "
-        "`contracts/`.",
+        "milestones of type `reporting` (structured in `techmapReport`, from the Techmap OCDS "
+        "extension listed in `extensions`). The next and previous pages are in the `Link` "
+        'header (`rel="next"`, `rel="prev"`); filters as for `contracts/`.',
         responses={200: OpenApiTypes.OBJECT},
         tags=TAG,
     )
@@ -153,14 +156,19 @@ class ContractOcdsView(ApiView):
         by_contract: dict[int, list] = {}
         for report in visible:
             by_contract.setdefault(report.contract_id, []).append(report)
-        releases = [ocds.release(c, by_contract.get(c.pk, [])) for c in contracts]
-        links = {"next": paginator.get_next_link()}
-        if paginator.get_previous_link():
-            links["prev"] = paginator.get_previous_link()
-        package = ocds.release_package(
-            releases, uri=request.build_absolute_uri(), links={k: v for k, v in links.items() if v}
+        sources: dict[int, AwardRecord] = {}
+        for award in AwardRecord.objects.filter(contract__in=[c.pk for c in contracts]).order_by(
+            "pk"
+        ):
+            sources.setdefault(award.contract_id, award)
+        releases = [
+            ocds.release(c, by_contract.get(c.pk, []), source=sources.get(c.pk)) for c in contracts
+        ]
+        package = ocds.release_package(releases, uri=request.build_absolute_uri())
+        link = link_header(
+            next_url=paginator.get_next_link(), prev_url=paginator.get_previous_link()
         )
-        return Response(package)
+        return Response(package, headers={"Link": link} if link else None)
 
 
 @extend_schema_view(

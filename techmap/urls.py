@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core.ocds import views as ocds_views
+from suppliers import api_ocds as awards_ocds
 from techmap import dev_emails, metrics, views
 
 urlpatterns = [
@@ -25,6 +27,10 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("den/", include("innovation_den.urls")),
     path("api/", views.api_page, name="api"),
+    # The Techmap OCDS extension (core/ocds/extension), at a stable URL for OCDS tools.
+    path("ocds/extension/<path:name>", ocds_views.extension_file, name="ocds-extension"),
+    # Before api/v1/: the awards' OCDS package, beside (not inside) the awards API.
+    path("api/v1/awards/ocds/", awards_ocds.AwardOcdsView.as_view(), name="awards-ocds"),
     path("api/v1/", include("techmap.api_urls")),
     path("admin/", admin.site.urls),
 ]
