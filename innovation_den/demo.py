@@ -266,7 +266,7 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
             moderator=moderator,
             panel=panel,
             review_round=review_round,
-            body=bodies[index % len(bodies)] if index % 3 else body,
+            body=proposer.public_body or body,  # a civil servant proposes for their own body
             capabilities=capabilities,
             suppliers=suppliers,
         )
