@@ -6,6 +6,7 @@ from celery import shared_task
 
 from core.tasks import single_flight
 from suppliers.public_records.fetch import fetch_source, sources
+from suppliers.services.digest import moderation_digest_send
 
 
 @shared_task(acks_late=True)
@@ -30,3 +31,15 @@ def fetch_public_contracts() -> dict[str, int]:
             logging.getLogger(__name__).exception("Fetching %s failed", source)
             loaded[source] = -1
     return loaded
+
+
+@shared_task(acks_late=True)
+@single_flight("suppliers.send_moderation_digest")
+def send_moderation_digest() -> int:
+    """Email each moderator what waits for them (daily, from beat).
+
+    Running it twice the same day queues nothing new: each moderator's email for the day has
+    its own dedupe key in the outbox (``suppliers.services.digest``). Returns how many
+    emails this run queued.
+    """
+    return moderation_digest_send()

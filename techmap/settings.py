@@ -298,6 +298,11 @@ CELERY_BEAT_SCHEDULE["den-remind-overdue-trials"] = {
 }
 # Public contract data from Contracts Finder and Find a Tender, after the publishers' own
 # overnight runs; the comparison and reminders above do not depend on it.
+# Each morning, moderators get one email saying what waits for them (nothing waiting, none).
+CELERY_BEAT_SCHEDULE["moderation-daily-digest"] = {
+    "task": "suppliers.tasks.send_moderation_digest",
+    "schedule": crontab(hour=7, minute=30),
+}
 CELERY_BEAT_SCHEDULE["suppliers-fetch-public-contracts"] = {
     "task": "suppliers.tasks.fetch_public_contracts",
     "schedule": crontab(hour=(NIGHTLY_HOUR + 1) % 24, minute=30),

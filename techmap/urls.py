@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from core.ocds import views as ocds_views
 from suppliers import api_ocds as awards_ocds
-from techmap import dev_emails, metrics, views
+from techmap import dev_emails, metrics, moderation, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("cookies/", views.page, {"template": "pages/cookies.html"}, name="cookies"),
     path("privacy/", views.page, {"template": "pages/privacy.html"}, name="privacy"),
+    path("moderation/", moderation.moderation_home, name="moderation"),
     path("account/", include("accounts.urls")),
     path("account/", include("allauth.urls")),
     path("", include("suppliers.urls")),

@@ -256,3 +256,7 @@ def test_shortlists_and_their_notes_are_not_in_admin(client, moderator, civil_se
             assert client.get(url).status_code == 404, url
         html = client.get(reverse("admin:index")).content.decode()
         assert "Shortlist" not in html and "Too dear?" not in html
+    # The privacy notice says the same.
+    assert (
+        "shortlists and the notes on them are private" in client.get("/privacy/").content.decode()
+    )
