@@ -38,7 +38,7 @@ def test_register_invite_submit_approve_search_and_revise(
 
     # Companies House number, with one validation error corrected on the way.
     label = "What is the organisation's Companies House number?"
-    page.get_by_label(label).fill("12")
+    page.get_by_label(label).fill("XY123456")  # not a Companies House prefix
     _continue(page)
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page)
