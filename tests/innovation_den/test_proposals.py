@@ -31,7 +31,7 @@ def _fields(body, **overrides) -> dict:
 
 def test_who_may_propose(db, owner, member, other_owner, civil_servant, moderator, anonymous):
     body = factories.PublicBodyFactory()
-    # A civil servant proposes for the body they act for, not another's (issue 14).
+    # A civil servant proposes for the body they act for, not another's.
     with pytest.raises(DomainError, match="your own public body"):
         services.proposal_create(actor=civil_servant, **_fields(body))
     services.proposal_create(actor=civil_servant, **_fields(civil_servant.public_body))
