@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from suppliers.models import (
     AwardRecord,
@@ -140,7 +141,8 @@ def test_claim_a_profile_from_public_records(
     row.locator("input[name=_selected_action]").check()
     mod_page.locator("select[name=action]").select_option("approve_claims")
     mod_page.get_by_role("button", name="Go").click()
-    assert mod_page.get_by_text("Approved 1 claim(s).").is_visible()
+    # Wait for the answer page: is_visible() alone reads the page before the POST returns.
+    expect(mod_page.get_by_text("Approved 1 claim(s).")).to_be_visible()
     mod_context.close()
 
     supplier.refresh_from_db()
