@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import OutboundEmail
 from core.tasks import single_flight
+from core.validators import single_line
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -31,7 +32,9 @@ def deliver(email_id: int) -> bool:
         )
         if email is None:
             return False
-        message = EmailMultiAlternatives(email.subject, email.body, to=[email.to])
+        # Folded again for rows queued before email_queue folded subjects.
+        subject = single_line(email.subject)
+        message = EmailMultiAlternatives(subject, email.body, to=[email.to])
         if email.html_body:
             message.attach_alternative(email.html_body, "text/html")
         email.attempts += 1

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import PublicBody
+from core.validators import no_line_breaks
 from engagement.models import AlertPreference, EngagementRequest, SupplierResponse
 from suppliers.models import Capability, Region
 
@@ -64,6 +65,7 @@ class TitleForm(StepForm):
     title = forms.CharField(
         label="What is the title of your request?",
         max_length=200,
+        validators=[no_line_breaks],  # it goes into email subjects
         help_text="Say what you want to learn, in a few words. Suppliers see this first.",
         error_messages={"required": "Enter a title for your request"},
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import PublicBody
+from core.validators import no_line_breaks
 from suppliers.models import Capability, CaseStudy, Region, Supplier
 
 
@@ -56,7 +57,7 @@ class EngagementRequest(models.Model):
         related_name="co_owned_engagement_requests",
         help_text="Colleagues in the same public body who may act on the request.",
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[no_line_breaks])
     policy_area = models.CharField(max_length=200, blank=True)
     problem = models.TextField(blank=True, help_text="The problem, in plain words.")
     help_kind = models.CharField(

@@ -30,6 +30,7 @@ from accounts.permissions import is_civil_servant
 from accounts.services import email_queue
 from core.errors import DomainError
 from core.tasks import enqueue_on_commit
+from core.validators import has_line_break, no_line_breaks
 from engagement import permissions
 from engagement.matching import match_suppliers
 from engagement.models import (
@@ -125,6 +126,8 @@ def engagement_request_create(
     title = (title or "").strip()
     if not title:
         raise DomainError({"title": "Enter a title for your request"})
+    if has_line_break(title):  # it goes into email subjects
+        raise DomainError({"title": no_line_breaks.message})
     body = actor.public_body
     if body is None or (public_body is not None and public_body.pk != body.pk):
         raise DomainError({"public_body": "A request belongs to your own public body"})
@@ -139,6 +142,8 @@ def _validate_changes(engagement_request: EngagementRequest, changes: dict) -> N
     errors: dict[str, str] = {}
     if "title" in changes and not (changes["title"] or "").strip():
         errors["title"] = "Enter a title for your request"
+    elif "title" in changes and has_line_break(changes["title"]):  # it goes into email subjects
+        errors["title"] = no_line_breaks.message
     budget_min = changes.get("budget_min", engagement_request.budget_min)
     budget_max = changes.get("budget_max", engagement_request.budget_max)
     for name, value in (("budget_min", budget_min), ("budget_max", budget_max)):

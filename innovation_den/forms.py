@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from accounts.models import PublicBody
 from accounts.permissions import is_civil_servant
+from core.validators import no_line_breaks
 from innovation_den.models import (
     HYPOTHESIS_HELP,
     MAX_BUDGET_CAP,
@@ -33,7 +34,11 @@ def _helper(*fields, submit: str = "Continue", form_tag: bool = True) -> FormHel
 
 
 class ProposalForm(forms.Form):
-    title = forms.CharField(max_length=200, error_messages={"required": "Enter a title."})
+    title = forms.CharField(
+        max_length=200,
+        validators=[no_line_breaks],  # it goes into email subjects
+        error_messages={"required": "Enter a title."},
+    )
     problem = forms.CharField(
         label="The problem",
         widget=forms.Textarea(attrs={"rows": 5}),

@@ -20,6 +20,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.validators import no_line_breaks
+
 # "We believe <change> will <effect> measured by <measure>": each part has words of its own.
 HYPOTHESIS_RE = re.compile(
     r"^\s*we\s+believe\s+(?P<change>\S.*?)\s+will\s+(?P<effect>\S.*?)\s+"
@@ -70,7 +72,7 @@ class Proposal(models.Model):
     # States whose trial has an evaluation: the lessons-learned library.
     EVALUATED_STATUSES = (Status.EVALUATED, Status.GRADUATED, Status.CLOSED)
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[no_line_breaks])
     problem = models.TextField(help_text="The problem the trial addresses.")
     public_body = models.ForeignKey(
         "accounts.PublicBody", on_delete=models.PROTECT, related_name="den_proposals"

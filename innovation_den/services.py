@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.permissions import is_civil_servant, is_moderator
 from accounts.services import email_queue
 from core.errors import DomainError
+from core.validators import has_line_break, no_line_breaks
 from innovation_den import permissions
 from innovation_den.models import (
     HYPOTHESIS_HELP,
@@ -252,6 +253,8 @@ def _required(**fields: str) -> dict[str, str]:
     }
     if errors:
         raise DomainError(errors, code="required")
+    if has_line_break(fields.get("title", "").strip()):  # it goes into email subjects
+        raise DomainError({"title": no_line_breaks.message})
     return {name: value.strip() for name, value in fields.items()}
 
 

@@ -11,6 +11,7 @@ from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.validators import no_line_breaks
 from reporting.models import Contract, MetricDefinition, Rating, ReportingScheme, Unit
 from reporting.periods import period_code, period_label
 from reporting.validation import fmt, rating_key
@@ -188,7 +189,10 @@ class ContractForm(forms.Form):
         error_messages={"required": "Enter the contract's ocid"},
     )
     title = forms.CharField(
-        label="Title", max_length=300, error_messages={"required": "Enter the contract's title"}
+        label="Title",
+        max_length=300,
+        validators=[no_line_breaks],  # it goes into email subjects
+        error_messages={"required": "Enter the contract's title"},
     )
     supplier = forms.ModelChoiceField(
         label="Supplier",

@@ -24,6 +24,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from accounts.models import PublicBody
+from core.validators import no_line_breaks
 from reporting.periods import period_code, period_label
 from suppliers.models import CapabilityGroup, Supplier
 
@@ -158,7 +159,7 @@ class Contract(models.Model):
     ocid = models.CharField(
         "open contracting id", max_length=120, unique=True, validators=[ocid_validator]
     )
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[no_line_breaks])
     description = models.TextField(blank=True)
     buyer = models.ForeignKey(PublicBody, on_delete=models.PROTECT, related_name="contracts")
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="contracts")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.validators import no_line_breaks
 from reporting.models import (
     OCID_RE,
     ComparisonRun,
@@ -66,7 +67,7 @@ class ContractSerializer(serializers.ModelSerializer):
 
 class ContractWriteSerializer(serializers.Serializer):
     ocid = serializers.RegexField(OCID_RE, max_length=120)
-    title = serializers.CharField(max_length=300)
+    title = serializers.CharField(max_length=300, validators=[no_line_breaks])
     description = serializers.CharField(required=False, allow_blank=True, default="")
     supplier = serializers.RegexField(
         r"^[-a-zA-Z0-9_]+$",

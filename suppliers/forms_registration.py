@@ -11,6 +11,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Size
 from django import forms
 
+from core.validators import no_line_breaks
 from suppliers.models import SupplierMembership
 
 
@@ -142,6 +143,7 @@ def _name_fields():
         "name": forms.CharField(
             label="What is the organisation's name?",
             max_length=200,
+            validators=[no_line_breaks],  # it goes into email subjects
             error_messages={
                 "required": "Enter the organisation's name",
                 "max_length": "The name must be 200 characters or fewer",

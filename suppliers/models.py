@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models.functions import Lower, Upper
 from simple_history.models import HistoricalRecords
 
+from core.validators import no_line_breaks
 from suppliers import companies_house, rules
 
 # The storage check (validator and database constraint): 8 digits, a two-letter prefix and
@@ -140,7 +141,7 @@ class Supplier(models.Model):
         REJECTED = "rejected", "Rejected"
         SUSPENDED = "suspended", "Suspended"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[no_line_breaks])
     # Made from the name once, then kept when the name changes so links keep working.
     slug = models.SlugField(max_length=220, unique=True)
     # Empty (NULL) only for a supplier from public records whose notices gave no number.
