@@ -284,8 +284,9 @@ def _parse_int(text: str, label: str, low: int, high: int, errors: list[str]) ->
 def _parse_row(line: int, cells: dict[str, str], lookups: _Lookups) -> tuple[_Row | None, str]:
     """A valid row, or None and the reasons it was rejected (all of them, '; '-joined)."""
     errors: list[str] = []
-    if any("\x00" in value for value in cells.values()):
-        return None, "contains a NUL character (is it really a CSV file?)"
+    nul = [column for column, value in cells.items() if "\x00" in value]
+    if nul:
+        return None, f"{', '.join(nul)} contains a NUL character (is it really a CSV file?)"
     raw_number = cells["companies_house_number"].strip()
     number = parse_company_number(raw_number)
     if not raw_number:

@@ -279,10 +279,9 @@ def register_number(request: HttpRequest) -> HttpResponse:
         number = form.cleaned_data["companies_house_number"]
         existing = Supplier.objects.filter(companies_house_number=number).first()
         if existing is not None:
+            # Named only when it is published (services.number_taken_message).
             form.add_error(
-                "companies_house_number",
-                f"{existing.name} is already on Techmap with this Companies House number. "
-                "Ask one of its owners to invite you to join it",
+                "companies_house_number", services.number_taken_message(existing, number)
             )
             join_help = existing
         else:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
@@ -43,6 +44,24 @@ def _history_user(actor):
 
 def _id(value) -> int:
     return value if isinstance(value, int) else value.pk
+
+
+# --- A Companies House number already taken --------------------------------
+
+
+def number_taken_message(existing: Supplier, number: str) -> str:
+    """Why a registration or claim with ``number`` is refused, and how to join instead.
+
+    Only a published supplier is named: a draft, one waiting for review, a rejected or a
+    suspended one is nobody else's business, so registering its number must not reveal it.
+    """
+    support = getattr(settings, "SUPPORT_EMAIL", "feedback@techmap.service.gov.uk")
+    who = existing.name if existing.status == Supplier.Status.PUBLISHED else "An organisation"
+    return (
+        f"{who} is already on Techmap with Companies House number {number}. To join it, ask "
+        "one of its owners to invite you from its ‘Manage your organisation’ page, or email "
+        f"{support} if you cannot reach them."
+    )
 
 
 # --- Slugs -------------------------------------------------------------------

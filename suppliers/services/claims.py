@@ -21,7 +21,11 @@ from core.errors import DomainError
 from suppliers import permissions
 from suppliers.companies_house import normalise_company_number
 from suppliers.models import Supplier, SupplierClaim, SupplierMembership
-from suppliers.services._common import _history_user, record_supplier_history
+from suppliers.services._common import (
+    _history_user,
+    number_taken_message,
+    record_supplier_history,
+)
 from suppliers.services.search_index import refresh_search_vectors
 
 __all__ = [
@@ -57,13 +61,7 @@ def supplier_claim_check_number(*, supplier: Supplier, companies_house_number: s
         )
     other = Supplier.objects.filter(companies_house_number=number).exclude(pk=supplier.pk).first()
     if other is not None:
-        raise DomainError(
-            {
-                "companies_house_number": (
-                    f"{other.name} is already on Techmap with this Companies House number"
-                )
-            }
-        )
+        raise DomainError({"companies_house_number": number_taken_message(other, number)})
     return number
 
 

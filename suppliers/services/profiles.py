@@ -33,6 +33,7 @@ from suppliers.services._common import (
     _normalise,
     _set_m2m,
     company_number,
+    number_taken_message,
     record_supplier_history,
     slug_for,
 )
@@ -244,10 +245,7 @@ def supplier_register(*, actor, companies_house_number: str, name: str) -> Suppl
         raise DomainError(
             {
                 "companies_house_number": ValidationError(
-                    f"An organisation with Companies House number {number} is already on "
-                    f"Techmap ({existing.name}). To join it, ask one of its owners to invite "
-                    "you from its ‘Manage your organisation’ page.",
-                    code="unique",
+                    number_taken_message(existing, number), code="unique"
                 )
             }
         )
