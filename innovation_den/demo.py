@@ -16,6 +16,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.demo import DEMO_USERS
 from accounts.models import PublicBody, User
@@ -217,6 +218,16 @@ def _user(email: str, name: str, *, body: PublicBody | None) -> User:
     return user
 
 
+def _sponsor(*, fallback: PublicBody) -> User:
+    """The supplier proposal's sponsor, acting for the body their address proves (DfT)."""
+    proved = account_selectors.public_body_verified_by(SPONSOR[0])
+    sponsor = _user(*SPONSOR, body=None if proved else fallback)
+    if proved is not None and sponsor.public_body_id is None:
+        # The same path a real civil servant takes: the domain proves the membership.
+        account_services.public_body_request(actor=sponsor, user=sponsor, public_body=proved)
+    return sponsor
+
+
 def _demo_user(role: str) -> User | None:
     spec = next((u for u in DEMO_USERS if u["role"] == role), None)
     return User.objects.filter(email=spec["email"]).first() if spec else None
@@ -245,7 +256,7 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
         "den.proposer@cabinetoffice.gov.uk", "Alex Morgan", body=body
     )
     panel = [_user(email, name, body=rng.choice(bodies)) for email, name in PANEL]
-    sponsor = _user(*SPONSOR, body=rng.choice(bodies))
+    sponsor = _sponsor(fallback=body)
     supplier_owner = _demo_user("supplier owner")
 
     review_round = ReviewRound.objects.create(name="Spring 2026", opened_by=moderator)
@@ -275,7 +286,8 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
         supplier_owner is not None
         and SupplierMembership.objects.filter(user=supplier_owner).exists()
     ):
-        _supplier_proposal(owner=supplier_owner, sponsor=sponsor, body=body)
+        # The trial is for the sponsor's own body: a sponsor acts for the trial's body.
+        _supplier_proposal(owner=supplier_owner, sponsor=sponsor, body=sponsor.public_body)
         made += 1
     log(f"Den demo: {made} trials in every state, review round {review_round}")
 

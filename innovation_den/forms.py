@@ -101,8 +101,8 @@ class ProposalForm(forms.Form):
     sponsor_email = forms.EmailField(
         label="Email address of your civil-servant sponsor",
         required=False,
-        help_text="A supplier's proposal needs a civil servant to sponsor it. They will be "
-        "asked to confirm.",
+        help_text="A supplier's proposal needs a civil servant of the public body the trial "
+        "is for to sponsor it. They will be asked to confirm.",
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -27,13 +27,33 @@ def can_propose(user) -> bool:
     return is_civil_servant(user) or is_supplier_member(user)
 
 
+def acts_for_body(user, proposal: Proposal) -> bool:
+    """``user`` is a civil servant acting for the proposal's public body (see accounts).
+
+    Sponsoring a trial is acting for its body: the named sponsor, confirming, and the
+    confirmed sponsor's powers all rest on it. Panel members score; they act for no body.
+    """
+    return (
+        is_civil_servant(user)
+        and user.public_body_id is not None
+        and user.public_body_id == proposal.public_body_id
+    )
+
+
 def is_proposer(user, proposal: Proposal) -> bool:
-    """The proposer, or the civil-servant sponsor once they have confirmed."""
+    """The proposer, or the civil-servant sponsor once they have confirmed.
+
+    A confirmed sponsor who no longer acts for the proposal's body is no longer one.
+    """
     if not _signed_in(user):
         return False
     if proposal.proposer_id == user.pk:
         return True
-    return proposal.sponsor_id == user.pk and proposal.sponsor_confirmed_at is not None
+    return (
+        proposal.sponsor_id == user.pk
+        and proposal.sponsor_confirmed_at is not None
+        and acts_for_body(user, proposal)
+    )
 
 
 def is_panel_member(user, proposal: Proposal) -> bool:
@@ -109,11 +129,12 @@ def can_change_content(user, proposal: Proposal) -> bool:
 
 
 def can_confirm_sponsorship(user, proposal: Proposal) -> bool:
+    """The named sponsor, while they act for the proposal's public body."""
     return (
         proposal.sponsor_id is not None
         and _signed_in(user)
         and proposal.sponsor_id == user.pk
-        and is_civil_servant(user)
+        and acts_for_body(user, proposal)
     )
 
 

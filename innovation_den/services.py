@@ -266,8 +266,13 @@ def _check_own_body(actor, public_body) -> None:
         )
 
 
-def _resolve_sponsor(*, actor, sponsor_email: str):
-    """The named civil-servant sponsor a supplier-side proposer needs, or None."""
+def _resolve_sponsor(*, actor, sponsor_email: str, public_body):
+    """The named civil-servant sponsor a supplier-side proposer needs, or None.
+
+    The sponsor acts for the trial's public body: a civil servant whose ``public_body``
+    is ``public_body``. The proposer chose the body; naming a sponsor never moves the
+    trial to the sponsor's body.
+    """
     sponsor_email = (sponsor_email or "").strip().lower()
     if is_civil_servant(actor):
         return None
@@ -287,6 +292,14 @@ def _resolve_sponsor(*, actor, sponsor_email: str):
         )
     if sponsor.pk == actor.pk:
         raise DomainError({"sponsor_email": "You cannot sponsor your own proposal."})
+    if sponsor.public_body_id is None or sponsor.public_body_id != public_body.pk:
+        raise DomainError(
+            {
+                "sponsor_email": f"The sponsor must be a civil servant of {public_body.name}, "
+                "the public body the trial is for: that person does not act for it."
+            },
+            code="sponsor_other_body",
+        )
     return sponsor
 
 
@@ -366,7 +379,7 @@ def proposal_create(
     if public_body is None:
         raise DomainError({"public_body": "Choose the public body the trial is for."})
     _check_own_body(actor, public_body)
-    sponsor = _resolve_sponsor(actor=actor, sponsor_email=sponsor_email)
+    sponsor = _resolve_sponsor(actor=actor, sponsor_email=sponsor_email, public_body=public_body)
     proposal = Proposal(
         title=fields["title"],
         problem=fields["problem"],
@@ -418,7 +431,8 @@ def proposal_update(
     """Change a draft (or an accepted trial before it starts).
 
     Once running, the hypothesis, criteria and sandbox limits are locked. A new
-    sponsor must confirm again.
+    sponsor must confirm again. The sponsor, new or kept, must act for the (new)
+    public body.
     """
     _check_editor(actor, proposal)
     proposal = _lock(proposal)
@@ -432,7 +446,9 @@ def proposal_update(
     if public_body.pk != proposal.public_body_id:
         _check_own_body(actor, public_body)
     proposer = proposal.proposer
-    sponsor = _resolve_sponsor(actor=proposer, sponsor_email=sponsor_email)
+    sponsor = _resolve_sponsor(
+        actor=proposer, sponsor_email=sponsor_email, public_body=public_body
+    )
     if proposal.status != Status.DRAFT and (sponsor and sponsor.pk) != proposal.sponsor_id:
         raise DomainError(
             {"sponsor_email": "The sponsor can only change while the proposal is a draft."}
@@ -457,12 +473,25 @@ def proposal_update(
     return proposal
 
 
+def _check_sponsor(actor, proposal: Proposal) -> None:
+    if not permissions.can_confirm_sponsorship(actor, proposal):
+        raise PermissionDenied(
+            "Only the civil servant named as sponsor, acting for "
+            f"{proposal.public_body.name}, can confirm."
+        )
+
+
 @transaction.atomic
 def sponsorship_confirm(*, actor, proposal: Proposal) -> Proposal:
-    """The named sponsor confirms. Confirming twice changes nothing."""
-    if not permissions.can_confirm_sponsorship(actor, proposal):
-        raise PermissionDenied("Only the civil servant named as sponsor can confirm.")
+    """The named sponsor confirms. Confirming twice changes nothing.
+
+    Before: ``actor`` is the named sponsor and acts for the proposal's public body (not
+    merely any civil servant: someone named who has since moved body may not confirm).
+    After: the sponsor is confirmed and counts as a proposer.
+    """
+    _check_sponsor(actor, proposal)
     proposal = _lock(proposal)
+    _check_sponsor(actor, proposal)  # the sponsor or the body may have changed meanwhile
     if proposal.status != Status.DRAFT:
         raise DomainError("The sponsor confirms while the proposal is a draft.")
     if proposal.sponsor_confirmed_at is None:
@@ -642,6 +671,11 @@ def submission_problems(proposal: Proposal) -> list[str]:
         problems.append("Add at least one risk with its mitigation.")
     if proposal.sponsor_id and not proposal.sponsor_confirmed_at:
         problems.append(f"{proposal.sponsor} has not yet confirmed sponsoring the trial.")
+    elif proposal.sponsor_id and not permissions.acts_for_body(proposal.sponsor, proposal):
+        problems.append(
+            f"{proposal.sponsor} no longer acts for {proposal.public_body.name}: "
+            "name a sponsor who does."
+        )
     for partner in proposal.partners.select_related("supplier"):
         if partner.status == ProposalPartner.Status.PENDING:
             problems.append(f"{partner.supplier.name} has not yet confirmed taking part.")

@@ -123,6 +123,34 @@ def _den_fields(body) -> dict:
     }
 
 
+def _supplier_draft(world: World, *, confirmed: bool = False) -> Proposal:
+    """A supplier's complete draft for A, sponsored by A's buyer (confirmed, if asked)."""
+    owner = factories.MembershipFactory(role="owner").user
+    proposal = den_draft(proposer=owner, public_body=world.body, sponsor_email=world.buyer.email)
+    if confirmed:
+        den_services.sponsorship_confirm(actor=world.buyer, proposal=proposal)
+    return proposal
+
+
+def _as_sponsor(write: Callable[[World, Any], Any]) -> Callable[[World, Any], Any]:
+    """Run ``write`` as the sponsor on record: ``user`` named while at A, since moved body.
+
+    The den refuses to name a civil servant of another body, so the record is put there
+    directly, as it would be for someone who changed body after being named.
+    """
+
+    def run(world: World, user):
+        Proposal.objects.filter(pk=world.thing.pk).update(sponsor=user)
+        world.thing.refresh_from_db()
+        return write(world, user)
+
+    return run
+
+
+def _sponsor_confirmed(world: World) -> bool:
+    return Proposal.objects.get(pk=world.thing.pk).sponsor_confirmed_at is not None
+
+
 CASES: dict[str, Case] = {
     # --- reporting: services ---
     "report accept": Case(
@@ -259,6 +287,41 @@ CASES: dict[str, Case] = {
         lambda w: den_draft(proposer=w.buyer),
         lambda w, u: den_services.proposal_update(actor=u, proposal=w.thing, **_den_fields(w.body)),
         lambda w: Proposal.objects.get(pk=w.thing.pk).title == "Trial for another body",
+    ),
+    "den: be named sponsor of a trial for the body": Case(
+        lambda w: factories.MembershipFactory(role="owner").user,
+        lambda w, u: den_services.proposal_create(
+            actor=w.thing, **_den_fields(w.body), sponsor_email=u.email
+        ),
+        lambda w: Proposal.objects.filter(public_body=w.body, sponsor__isnull=False).exists(),
+    ),
+    "den: be named sponsor when a draft is edited": Case(
+        lambda w: den_draft(
+            proposer=factories.MembershipFactory(role="owner").user,
+            public_body=w.body,
+            sponsor_email=factories.CivilServantFactory(public_body=w.body).email,
+        ),
+        lambda w, u: den_services.proposal_update(
+            actor=w.thing.proposer, proposal=w.thing, **_den_fields(w.body), sponsor_email=u.email
+        ),
+        lambda w: Proposal.objects.get(pk=w.thing.pk).title == "Trial for another body",
+    ),
+    "den: confirm sponsorship": Case(
+        _supplier_draft,
+        _as_sponsor(lambda w, u: den_services.sponsorship_confirm(actor=u, proposal=w.thing)),
+        _sponsor_confirmed,
+    ),
+    "web: den confirm sponsorship": Case(
+        _supplier_draft,
+        _as_sponsor(
+            _web("post", lambda w: reverse("innovation_den:sponsor_confirm", args=[w.thing.pk]))
+        ),
+        _sponsor_confirmed,
+    ),
+    "den: submit as the confirmed sponsor": Case(
+        lambda w: _supplier_draft(w, confirmed=True),
+        _as_sponsor(lambda w, u: den_services.proposal_submit(actor=u, proposal=w.thing)),
+        lambda w: Proposal.objects.get(pk=w.thing.pk).status == Proposal.Status.SUBMITTED,
     ),
 }
 

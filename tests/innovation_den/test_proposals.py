@@ -38,7 +38,9 @@ def test_who_may_propose(db, owner, member, other_owner, civil_servant, moderato
     for actor in (anonymous, moderator, factories.UserFactory()):
         with pytest.raises(PermissionDenied, match="Only civil servants and members"):
             services.proposal_create(actor=actor, **_fields(body))
-    # Supplier members (owner or not) propose, but only with a named civil-servant sponsor.
+    # Supplier members (owner or not) propose, but only with a named civil-servant sponsor
+    # of the public body the trial is for.
+    body = civil_servant.public_body
     for actor in (owner, member, other_owner):
         with pytest.raises(DomainError, match="civil servant sponsoring"):
             services.proposal_create(actor=actor, **_fields(body))
@@ -50,18 +52,76 @@ def test_who_may_propose(db, owner, member, other_owner, civil_servant, moderato
 
 
 def test_the_sponsor_must_be_a_civil_servant_and_confirm(db, owner, other_owner, civil_servant):
-    body = factories.PublicBodyFactory()
+    body = civil_servant.public_body
     with pytest.raises(DomainError, match="must be a civil servant"):
         services.proposal_create(actor=owner, **_fields(body), sponsor_email=other_owner.email)
     proposal = services.proposal_create(
         actor=owner, **_fields(body), sponsor_email=civil_servant.email
     )
-    for actor in (owner, other_owner, factories.CivilServantFactory()):
+    colleague = factories.CivilServantFactory(public_body=body)  # same body, not named
+    for actor in (owner, other_owner, factories.CivilServantFactory(), colleague):
         with pytest.raises(PermissionDenied, match="Only the civil servant named as sponsor"):
             services.sponsorship_confirm(actor=actor, proposal=proposal)
     services.sponsorship_confirm(actor=civil_servant, proposal=proposal)
     assert proposal.sponsor_confirmed_at is not None
     assert permissions.is_proposer(civil_servant, proposal)
+
+
+def test_the_sponsor_acts_for_the_trials_public_body(db, owner, civil_servant):
+    """Naming a civil servant of another body is refused; the trial never moves body."""
+    other_body = factories.PublicBodyFactory()
+    before = Proposal.objects.count()
+    with pytest.raises(DomainError, match=f"civil servant of {other_body.name}") as refused:
+        services.proposal_create(
+            actor=owner, **_fields(other_body), sponsor_email=civil_servant.email
+        )
+    assert "sponsor_email" in refused.value.message_dict
+    assert Proposal.objects.count() == before
+    # A civil servant waiting for a moderator's approval acts for no body yet.
+    waiting = factories.CivilServantFactory(public_body=None)
+    with pytest.raises(DomainError, match="does not act for it"):
+        services.proposal_create(actor=owner, **_fields(other_body), sponsor_email=waiting.email)
+    # Moving the trial to another body keeps a sponsor who does not act for it: refused.
+    proposal = services.proposal_create(
+        actor=owner, **_fields(civil_servant.public_body), sponsor_email=civil_servant.email
+    )
+    with pytest.raises(DomainError, match="does not act for it"):
+        services.proposal_update(
+            actor=owner, proposal=proposal, **_fields(other_body), sponsor_email=civil_servant.email
+        )
+    proposal.refresh_from_db()
+    assert proposal.public_body == civil_servant.public_body
+    # Naming a sponsor of the new body along with it is fine; they confirm afresh.
+    new_sponsor = factories.CivilServantFactory(public_body=other_body)
+    services.proposal_update(
+        actor=owner, proposal=proposal, **_fields(other_body), sponsor_email=new_sponsor.email
+    )
+    assert (proposal.public_body, proposal.sponsor) == (other_body, new_sponsor)
+    assert proposal.sponsor_confirmed_at is None
+
+
+def test_a_sponsor_who_moves_body_no_longer_acts_for_the_trial(db, owner, civil_servant):
+    """Named, then moved to another body: they cannot confirm, and a confirmed one loses it."""
+    body = civil_servant.public_body
+    proposal = draft(proposer=owner, public_body=body, sponsor_email=civil_servant.email)
+    civil_servant.public_body = factories.PublicBodyFactory()
+    civil_servant.save()
+    with pytest.raises(PermissionDenied, match=f"acting for {body.name}"):
+        services.sponsorship_confirm(actor=civil_servant, proposal=proposal)
+    assert Proposal.objects.get(pk=proposal.pk).sponsor_confirmed_at is None
+    # Back at the body, they confirm; moved again, they are no longer a proposer.
+    civil_servant.public_body = body
+    civil_servant.save()
+    services.sponsorship_confirm(actor=civil_servant, proposal=proposal)
+    assert permissions.is_proposer(civil_servant, proposal)
+    civil_servant.public_body = None
+    civil_servant.save()
+    assert not permissions.is_proposer(civil_servant, proposal)
+    with pytest.raises(PermissionDenied):
+        services.proposal_submit(actor=civil_servant, proposal=proposal)
+    with pytest.raises(DomainError, match=f"no longer acts for {body.name}"):
+        services.proposal_submit(actor=owner, proposal=proposal)
+    assert Proposal.objects.get(pk=proposal.pk).status == Status.DRAFT
 
 
 @pytest.mark.parametrize(
