@@ -16,6 +16,8 @@ from django.utils.deconstruct import deconstructible
 # Every character str.splitlines() breaks on: CR, LF, VT, FF, FS, GS, RS, NEL, LS, PS.
 LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _LINE_BREAKS_RE = re.compile(f"[{re.escape(LINE_BREAKS)}]+")
+# The same rule as a JSON Schema pattern (the API schema documents it), with NUL refused too.
+SINGLE_LINE_PATTERN = "^[^\\u0000" + "".join(f"\\u{ord(c):04x}" for c in LINE_BREAKS) + "]*$"
 
 
 def has_line_break(text: str) -> bool:

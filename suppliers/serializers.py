@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from core.validators import no_line_breaks
 from suppliers import companies_house, rules
 from suppliers.companies_house import normalise_company_number
 from suppliers.filters import CODE_PARAMETERS, MAX_VALUES
@@ -617,7 +618,7 @@ class SupplierWriteSerializer(serializers.Serializer):
     their ids, ready for ``suppliers.services``.
     """
 
-    name = StrictCharField(max_length=200)
+    name = StrictCharField(max_length=200, validators=[no_line_breaks])  # it reaches subjects
     companies_house_number = CompaniesHouseNumberField(
         max_length=20,
         help_text="8 digits, or a prefix (SC, NI, OC, R, …) and digits. Case, spaces and "

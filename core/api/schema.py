@@ -14,6 +14,7 @@ from core.api.errors import error_body
 from core.api.permissions import ALLOW_ANY
 from core.api.views import ApiMixin
 from core.querystring import MAX_QUERY_VALUE_LENGTH
+from core.validators import SINGLE_LINE_PATTERN, NoLineBreaksValidator
 
 
 def documented_codes(filter_field, queryset: Callable[[], QuerySet], to_field: str):
@@ -183,6 +184,10 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _insert_field_validators(self, field, schema):
         super()._insert_field_validators(field, schema)
+        if isinstance(field, serializers.CharField) and any(
+            isinstance(validator, NoLineBreaksValidator) for validator in field.validators
+        ):
+            schema["pattern"] = SINGLE_LINE_PATTERN  # one line: it may reach an email subject
         # Every text field refuses a NUL byte (DRF's CharField does, and PostgreSQL could not
         # store it): say so where no pattern, choice or format says more.
         if (

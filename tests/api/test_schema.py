@@ -234,13 +234,23 @@ def test_text_fields_document_that_a_nul_byte_is_refused(schema, client_for):
     # A field with a pattern of its own keeps it.
     website = write["properties"]["website"]["oneOf"][0]  # or blank
     assert website["pattern"].startswith("^https?://")
-    assert write["properties"]["name"]["pattern"] == "^[^\\u0000]*$"
+    assert write["properties"]["summary"]["pattern"] == "^[^\\u0000]*$"
+    # A name reaches email subjects: the schema says it is one line, as the server checks.
+    for name in (write["properties"]["name"], _contract_title(schema)):
+        assert re.search(name["pattern"], "Kestrel Ledger")
+        for text in ("Kestrel\nLedger", "Kestrel\r\nLedger", "Kestrel\x1eLedger", "K\u2028L"):
+            assert not re.search(name["pattern"], text)
     assert re.search(write["properties"]["summary"]["pattern"], "")  # blank allowed
     client = client_for(factories.UserFactory(), "write")
     response = client.post(
         "/api/v1/reports/", {"contract": "ocds-\x00", "period": "2025-Q1"}, format="json"
     )
     assert response.status_code == 400
+
+
+def _contract_title(schema):
+    body = schema["paths"]["/api/v1/contracts/"]["post"]["requestBody"]["content"]
+    return _resolve(schema, body["application/json"]["schema"])["properties"]["title"]
 
 
 def test_a_blank_page_size_is_refused_as_documented(api):
