@@ -446,9 +446,7 @@ def proposal_update(
     if public_body.pk != proposal.public_body_id:
         _check_own_body(actor, public_body)
     proposer = proposal.proposer
-    sponsor = _resolve_sponsor(
-        actor=proposer, sponsor_email=sponsor_email, public_body=public_body
-    )
+    sponsor = _resolve_sponsor(actor=proposer, sponsor_email=sponsor_email, public_body=public_body)
     if proposal.status != Status.DRAFT and (sponsor and sponsor.pk) != proposal.sponsor_id:
         raise DomainError(
             {"sponsor_email": "The sponsor can only change while the proposal is a draft."}
