@@ -23,6 +23,10 @@ from tests import factories
 from tests.admin_forms import admin_errors, admin_form_data, inline_prefix
 from tests.reporting.factories import last_quarter
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 CONTRACTS = "/admin/reporting/contract/"
 SCHEMES = "/admin/reporting/reportingscheme/"
 

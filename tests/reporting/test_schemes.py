@@ -11,6 +11,10 @@ from core.errors import DomainError
 from reporting import services
 from reporting.models import MetricDefinition, ReportingScheme
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 
 def test_version_one_of_the_standard_is_seeded(scheme):
     assert scheme.version == 1 and scheme.is_published

@@ -16,6 +16,10 @@ from reporting.periods import add_quarters, current_quarter, period_code
 from tests import factories
 from tests.reporting.factories import ContractFactory, last_quarter, values
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 # --- Contracts ---------------------------------------------------------------------------
 
 

@@ -19,6 +19,10 @@ from reporting.periods import add_quarters, current_quarter, open_periods, perio
 from tests.reporting.factories import GOOD_VALUES, ContractFactory, last_quarter, values
 from tests.reporting.test_csv import good_row, make_csv
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 
 def _api_message(client_for, user, contract, period, column, **overrides):
     body = {

@@ -14,6 +14,10 @@ from reporting.models import ComparisonRun, Contract, ContractReport, MetricBenc
 from tests import factories
 from tests.reporting.factories import ContractFactory, last_quarter
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 
 def test_task_runs_the_comparison_and_twice_is_harmless(contract, submit):
     for value in (50, 60, 70, 80, 90):

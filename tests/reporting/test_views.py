@@ -16,6 +16,10 @@ from reporting.periods import period_code
 from tests import factories
 from tests.reporting.factories import GOOD_VALUES, ContractFactory, last_quarter
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def compared(contract, submit, civil_servant):

@@ -15,6 +15,10 @@ from suppliers.models import ModerationDecision, Region, Supplier, SupplierRevis
 from tests import factories
 from tests.helpers import wait_until
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 CAST = ["owner", "member", "other_owner", "civil_servant", "anonymous", "moderator"]
 ALLOWED = {"moderator"}
 

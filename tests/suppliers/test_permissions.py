@@ -7,6 +7,10 @@ import pytest
 from suppliers import permissions
 from suppliers.models import Supplier
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 CAST = ["owner", "member", "other_owner", "civil_servant", "anonymous", "moderator"]
 
 

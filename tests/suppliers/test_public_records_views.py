@@ -32,6 +32,10 @@ from suppliers.public_records.capabilities import link_cpv_capabilities
 from tests import factories
 from tests.suppliers.test_selectors import make_supplier
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 SEARCH = "/suppliers/"
 _awards = itertools.count(1)
 

@@ -9,6 +9,10 @@ from suppliers.models import Supplier
 from tests import factories
 from tests.suppliers.test_selectors import make_supplier
 
+# Persona fixtures are asked for by name (request.getfixturevalue), which pytest-django
+# cannot see when it orders tests: the mark keeps these tests before the transactional ones.
+pytestmark = pytest.mark.django_db
+
 SEARCH = "/suppliers/"
 
 
