@@ -150,12 +150,7 @@ def supplier_approve(*, actor, supplier: Supplier, reason: str = "") -> Moderati
             revision = None
         elif revision is not None:
             _apply_revision(actor=actor, revision=revision)
-            revision.status = SupplierRevision.Status.APPROVED
-            revision.decided_by = _history_user(actor)
-            revision.decided_at = timezone.now()
-            revision.reason = reason
-            revision._history_user = _history_user(actor)
-            revision.save()
+            _close_revision(revision, SupplierRevision.Status.APPROVED, actor=actor, reason=reason)
         else:
             raise DomainError(f"Nothing from {locked.name} is waiting for review.")
         return _decide(
@@ -165,6 +160,16 @@ def supplier_approve(*, actor, supplier: Supplier, reason: str = "") -> Moderati
             reason=reason,
             revision=revision,
         )
+
+
+def _close_revision(revision: SupplierRevision, status: str, *, actor, reason: str) -> None:
+    """Record a moderator's decision on a pending revision (with who, when and why)."""
+    revision.status = status
+    revision.decided_by = _history_user(actor)
+    revision.decided_at = timezone.now()
+    revision.reason = reason
+    revision._history_user = _history_user(actor)
+    revision.save()
 
 
 def supplier_reject(*, actor, supplier: Supplier, reason: str) -> ModerationDecision:
@@ -192,12 +197,7 @@ def supplier_reject(*, actor, supplier: Supplier, reason: str) -> ModerationDeci
             )
             revision = None
         elif revision is not None:
-            revision.status = SupplierRevision.Status.REJECTED
-            revision.decided_by = _history_user(actor)
-            revision.decided_at = timezone.now()
-            revision.reason = reason
-            revision._history_user = _history_user(actor)
-            revision.save()
+            _close_revision(revision, SupplierRevision.Status.REJECTED, actor=actor, reason=reason)
         else:
             raise DomainError(f"Nothing from {locked.name} is waiting for review.")
         return _decide(
