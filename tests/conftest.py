@@ -31,20 +31,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     data restored. It has to be all of them: one flush without it re-creates the
     content types, and the next restore would then clash with them.
     """
+    names = ["transaction", "reset_sequences", "databases", "serialized_rollback"]
     for item in items:
         marker = item.get_closest_marker("django_db")
+        options = {}
         if marker is not None:
-            names = ["transaction", "reset_sequences", "databases", "serialized_rollback"]
             options = dict(zip(names, marker.args, strict=False)) | marker.kwargs
-            if not (options.get("transaction") or options.get("reset_sequences")):
-                continue
-            if options.get("serialized_rollback"):
-                continue
-            options |= {"transaction": True, "serialized_rollback": True}
-        elif {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
-            options = {"transaction": True, "serialized_rollback": True}
-        else:
+        # A transactional fixture makes the test transactional whatever its marker says (a
+        # module's plain ``django_db`` mark included).
+        transactional = (
+            options.get("transaction")
+            or options.get("reset_sequences")
+            or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        )
+        if not transactional or options.get("serialized_rollback"):
             continue
+        options |= {"transaction": True, "serialized_rollback": True}
         item.add_marker(pytest.mark.django_db(**options), append=False)
 
 
