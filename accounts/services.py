@@ -195,6 +195,17 @@ def public_body_request(
     return membership
 
 
+def _membership_decision_reason(actor: User, reason: str) -> str:
+    """The reason for a moderator's membership decision, checked: the actor is a moderator
+    (else PermissionDenied) and a reason is given (else DomainError)."""
+    if not permissions.can_decide_memberships(actor):
+        raise PermissionDenied("Only moderators decide who works for a public body.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": "Give the reason for your decision"})
+    return reason
+
+
 def public_body_membership_decide(
     *, actor: User, membership: PublicBodyMembership, approve: bool, reason: str
 ) -> PublicBodyMembership:
@@ -205,11 +216,7 @@ def public_body_membership_decide(
     servant. After: ACTIVE (basis APPROVAL; ``user.public_body`` is the body) or REJECTED,
     with who, when and why in the row and its history.
     """
-    if not permissions.can_decide_memberships(actor):
-        raise PermissionDenied("Only moderators decide who works for a public body.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError({"reason": "Give the reason for your decision"})
+    reason = _membership_decision_reason(actor, reason)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=membership.user_id)
         locked = PublicBodyMembership.objects.select_for_update().get(pk=membership.pk)
@@ -247,11 +254,7 @@ def public_body_membership_revoke(
     Before: ``actor`` is a moderator, ``reason`` is given, the membership is open.
     After: it is ENDED with who, when and why; the user acts for no public body.
     """
-    if not permissions.can_decide_memberships(actor):
-        raise PermissionDenied("Only moderators decide who works for a public body.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError({"reason": "Give the reason for your decision"})
+    reason = _membership_decision_reason(actor, reason)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=membership.user_id)
         locked = PublicBodyMembership.objects.select_for_update().get(pk=membership.pk)

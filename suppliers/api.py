@@ -391,6 +391,14 @@ CSV_COLUMNS = [
     "latest_award_date",
 ]
 
+# The values export_rows() reads for the CSV_COLUMNS, in order (JSON Lines uses them too).
+CSV_FIELDS = [
+    "companies_house_number", "name", "website", "summary", "description", "size", "employees",
+    "year_founded", "hq_region_code", "region_codes", "capability_codes",
+    "certification_codes", "framework_codes", "slug", "updated_at", "from_public_records",
+    "public_contract_count", "public_contract_total", "latest_award_date",
+]  # fmt: skip
+
 
 def export_rows() -> Iterator[dict]:
     """Every published supplier as a plain dict, streamed from a server-side cursor.
@@ -400,39 +408,9 @@ def export_rows() -> Iterator[dict]:
     queryset = (
         with_award_totals(with_codes(Supplier.objects.filter(status=Supplier.Status.PUBLISHED)))
         .order_by("pk")
-        .values(
-            "companies_house_number",
-            "name",
-            "website",
-            "summary",
-            "description",
-            "size",
-            "employees",
-            "year_founded",
-            "hq_region_code",
-            "region_codes",
-            "capability_codes",
-            "certification_codes",
-            "framework_codes",
-            "slug",
-            "updated_at",
-            "published_at",
-            "from_public_records",
-            "public_contract_count",
-            "public_contract_total",
-            "latest_award_date",
-        )
+        .values(*CSV_FIELDS, "published_at")
     )
     yield from queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE)
-
-
-# export_rows()' names for the CSV_COLUMNS, in order.
-CSV_FIELDS = [
-    "companies_house_number", "name", "website", "summary", "description", "size", "employees",
-    "year_founded", "hq_region_code", "region_codes", "capability_codes",
-    "certification_codes", "framework_codes", "slug", "updated_at", "from_public_records",
-    "public_contract_count", "public_contract_total", "latest_award_date",
-]  # fmt: skip
 
 
 def _csv_cell(field: str, value):

@@ -96,6 +96,17 @@ def _notify_decision(decision: ModerationDecision) -> None:
         )
 
 
+def _locked_with_pending_revision(supplier: Supplier):
+    """The supplier and its pending revision (or None), both locked for the decision."""
+    locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    revision = (
+        SupplierRevision.objects.select_for_update()
+        .filter(supplier=locked, status=SupplierRevision.Status.PENDING)
+        .first()
+    )
+    return locked, revision
+
+
 def _require_moderator(actor) -> None:
     if actor is not None and not permissions.can_moderate(actor):
         raise PermissionDenied("Only moderators can make moderation decisions.")
@@ -133,12 +144,7 @@ def supplier_approve(*, actor, supplier: Supplier, reason: str = "") -> Moderati
     """
     _require_moderator(actor)
     with transaction.atomic():
-        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
-        revision = (
-            SupplierRevision.objects.select_for_update()
-            .filter(supplier=locked, status=SupplierRevision.Status.PENDING)
-            .first()
-        )
+        locked, revision = _locked_with_pending_revision(supplier)
         if locked.status == Supplier.Status.PENDING_REVIEW:
             _supplier_apply(
                 actor=actor,
@@ -181,12 +187,7 @@ def supplier_reject(*, actor, supplier: Supplier, reason: str) -> ModerationDeci
     _require_moderator(actor)
     reason = _require_reason(reason)
     with transaction.atomic():
-        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
-        revision = (
-            SupplierRevision.objects.select_for_update()
-            .filter(supplier=locked, status=SupplierRevision.Status.PENDING)
-            .first()
-        )
+        locked, revision = _locked_with_pending_revision(supplier)
         if locked.status == Supplier.Status.PENDING_REVIEW:
             _supplier_apply(
                 actor=actor,
