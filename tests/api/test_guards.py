@@ -71,6 +71,7 @@ def test_deep_json_is_a_400_on_every_api_write(owner, client_for):
         for method in methods & {"post", "put", "patch"}
     ]
     assert len(writes) >= 4, writes  # the registry, reports, tokens… are all here
+    parsed = []
     for path, method in writes:
         response = getattr(client, method)(path, DEEP, content_type="application/json")
         # Refused as a parse error, or earlier (404 for a lookup of "x", 403 for a rule):
@@ -78,6 +79,8 @@ def test_deep_json_is_a_400_on_every_api_write(owner, client_for):
         assert response.status_code in (400, 403, 404, 405), (path, method, response.content)
         if response.status_code == 400:
             assert_error(response, 400, "parse_error")
+            parsed.append(path)
+    assert parsed, "no write reached the parser: the test would pass without the depth check"
 
 
 def test_a_body_just_within_the_depth_limit_is_parsed():
