@@ -316,6 +316,7 @@ def test_prune_leaves_out_everything_empty():
 @pytest.fixture
 def notice_request(db):
     capabilities = list(Capability.objects.order_by("pk")[:2])
+    CpvCapability.objects.all().delete()  # this test's table, not the seeded one
     CpvCapability.objects.create(cpv_prefix="7222", capability=capabilities[0])
     CpvCapability.objects.create(cpv_prefix="72", capability=capabilities[0])
     CpvCapability.objects.create(cpv_prefix="48000000", capability=capabilities[1])

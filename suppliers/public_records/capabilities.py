@@ -20,6 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import CharField, F, OuterRef, Subquery
+from django.db.models.functions import Cast, Length
+from django.db.models.lookups import StartsWith
 
 from suppliers.models import AwardRecord, AwardSupplier, CpvCapability, Supplier
 
@@ -52,6 +55,17 @@ def _wanted_sql(scoped: bool) -> str:
         ) ranked
         WHERE best = 1
     """
+
+
+def cpv_capability_group(code: OuterRef) -> Subquery:
+    """The capability group a CPV code means, for ``.annotate()``: the group of the
+    capability on the longest matching prefix (as :func:`link_cpv_capabilities` picks),
+    the first by name when that prefix names several."""
+    return Subquery(
+        CpvCapability.objects.filter(StartsWith(Cast(code, CharField()), F("cpv_prefix")))
+        .order_by(Length("cpv_prefix").desc(), "capability__group__name")
+        .values("capability__group_id")[:1]
+    )
 
 
 def link_cpv_capabilities(*, supplier_ids: Iterable[int] | None = None) -> set[int]:

@@ -521,6 +521,7 @@ def test_an_import_gives_public_record_suppliers_the_capabilities_of_their_cpv_c
     from suppliers.models import Capability, CpvCapability
 
     cloud = Capability.objects.get(code="cloud-hosting")
+    CpvCapability.objects.all().delete()  # this test's table, not the seeded one
     CpvCapability.objects.create(cpv_prefix="72", capability=cloud)
     load(make_release())  # tender classification 72000000: IT services
     supplier = Supplier.objects.get(from_public_records=True)
@@ -529,3 +530,15 @@ def test_an_import_gives_public_record_suppliers_the_capabilities_of_their_cpv_c
     assert supplier.capability_ids == [cloud.pk]  # so facets and search follow
     page = client.get("/suppliers/", {"capability": "cloud-hosting"}).content.decode()
     assert supplier.name in page
+
+
+def test_the_seeded_cpv_table_finds_technology_suppliers_by_capability():
+    """The starting table (migration 0011): IT services (72), software (48) and the rest
+    mean capabilities, the longest prefix winning."""
+    release = make_release()
+    release["tender"]["classification"]["id"] = "72262000"  # software development services
+    load(release)
+    supplier = Supplier.objects.get(from_public_records=True)
+    assert list(supplier.capabilities.values_list("code", flat=True)) == [
+        "web-application-development"
+    ]

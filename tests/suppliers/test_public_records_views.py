@@ -322,6 +322,7 @@ def test_cpv_codes_give_suppliers_from_public_records_their_capabilities(client,
     cloud = Capability.objects.get(code="cloud-hosting")
     data = Capability.objects.get(code="data-engineering")
     ml = Capability.objects.get(code="machine-learning")
+    CpvCapability.objects.all().delete()  # this test's table, not the seeded one
     CpvCapability.objects.create(cpv_prefix="72", capability=cloud)
     CpvCapability.objects.create(cpv_prefix="7231", capability=data)  # longer prefix wins
     CpvCapability.objects.create(cpv_prefix="48", capability=ml)
