@@ -16,13 +16,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -51,8 +53,8 @@ from reporting.periods import (
     period_label,
 )
 from reporting.validation import clean_values
-from suppliers.companies_house import parse_company_number
-from suppliers.models import Capability, CapabilityGroup, Supplier, SupplierMembership
+from suppliers.models import AwardRecord, CapabilityGroup, Supplier, SupplierMembership
+from suppliers.public_records.capabilities import cpv_capability_group
 
 STANDARD_CODE = "techmap-standard"
 CSV_MAX_ROWS = 50_000
@@ -378,183 +380,123 @@ class OcdsImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (index, ocid, why)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (ocid, why)
+    passed_over: list[tuple[str, str]] = field(default_factory=list)  # (ocid, why)
 
 
-def _gb_coh(party: Mapping) -> str | None:
-    identifiers = [party.get("identifier") or {}, *(party.get("additionalIdentifiers") or [])]
-    for identifier in identifiers:
-        if isinstance(identifier, Mapping) and identifier.get("scheme") == "GB-COH":
-            return parse_company_number(identifier.get("id"))
-    return None
+class NotAContract(ValueError):
+    """Awards that are not a contract Techmap reports on (no capability group, several
+    suppliers): passed over with the reason, not refused."""
 
 
-def _classifications(release: Mapping) -> Iterable[Mapping]:
-    tender = release.get("tender") or {}
-    yield tender.get("classification") or {}
-    for holder in [tender, *(release.get("contracts") or []), *(release.get("awards") or [])]:
-        for item in holder.get("items") or []:
-            yield item.get("classification") or {}
-            yield from item.get("additionalClassifications") or []
+def _local_date(moment: datetime | None) -> date | None:
+    return timezone.localdate(moment) if moment else None
 
 
-def _category_for(release: Mapping, groups: dict[str, CapabilityGroup], caps: dict) -> Any:
-    for classification in _classifications(release):
-        if not isinstance(classification, Mapping):
-            continue
-        for key in ("id", "description"):
-            text = str(classification.get(key) or "").strip().lower()
-            if text in groups:
-                return groups[text]
-            if text in caps:
-                return caps[text]
-    return None
+def _award_contract_fields(ocid: str, awards: list[AwardRecord]) -> dict[str, Any]:
+    """The contract one process's awards make, or ValueError saying why they make none.
 
-
-def _parse_date(text: Any) -> date | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).date()
-    except ValueError:
-        raise ValueError(f"“{text}” is not a date.") from None
-
-
-def _release_to_fields(
-    release: Mapping, bodies: dict[str, PublicBody], groups: dict, caps: dict
-) -> dict[str, Any]:
-    """The contract fields of one release, or ValueError saying what is missing."""
-    parties = [p for p in release.get("parties") or [] if isinstance(p, Mapping)]
-    buyer_ref = release.get("buyer") or {}
-    buyer_party = next((p for p in parties if "buyer" in (p.get("roles") or [])), None)
-    buyer = None
-    for candidate in (buyer_ref.get("name"), (buyer_party or {}).get("name")):
-        if candidate and str(candidate).strip().lower() in bodies:
-            buyer = bodies[str(candidate).strip().lower()]
-            break
+    A Techmap contract has one buyer, one supplier and one category: the buyer is the
+    notice's, the supplier the one every award names, the category the capability group
+    the main CPV code maps to (the moderators' CPV table). The value is the awards' sum,
+    the period runs from the first start to the last end, and a contract past its end is
+    ``terminated`` (the OCDS codelist's word for one no longer in force).
+    """
+    Contract._meta.get_field("ocid").run_validators(ocid)
+    buyer = next((a.buyer for a in awards if a.buyer_id), None)
     if buyer is None:
-        name = buyer_ref.get("name") or (buyer_party or {}).get("name") or "none given"
-        raise ValueError(f"buyer “{name}” is not a public body Techmap knows.")
-    suppliers = [p for p in parties if "supplier" in (p.get("roles") or [])]
-    awards = release.get("awards") or []
-    for award in awards:
-        for ref in award.get("suppliers") or []:
-            match = next((p for p in parties if p.get("id") == ref.get("id")), None)
-            if match and match not in suppliers:
-                suppliers.append(match)
-    numbers = [n for n in (_gb_coh(p) for p in suppliers) if n]
-    if not numbers:
-        raise ValueError("no supplier party has a GB-COH (Companies House) identifier.")
-    supplier = Supplier.objects.filter(companies_house_number__in=numbers).first()
-    if supplier is None:
-        raise ValueError(
-            f"supplier with Companies House number {numbers[0]} is not in the registry."
+        raise ValueError("the notice names no buyer.")
+    suppliers = list(dict.fromkeys(s for a in awards for s in a.suppliers.all()))
+    if not suppliers:
+        raise ValueError("no award names a supplier.")
+    if len(suppliers) > 1:
+        raise NotAContract(
+            f"its awards name {len(suppliers)} suppliers and a Techmap contract has one: "
+            "record each supplier's contract by hand."
         )
-    category = _category_for(release, groups, caps)
-    if category is None:
-        raise ValueError(
-            "no classification names a capability group (such as “cloud” or “Data and AI”)."
+    group_id = next((a.cpv_group_id for a in awards if a.cpv_group_id), None)
+    if group_id is None:
+        code = awards[0].cpv_code or "none given"
+        raise NotAContract(
+            f"CPV code {code} maps to no capability (add it to the CPV table in admin "
+            "if it is technology work)."
         )
-    contract = (release.get("contracts") or [{}])[0] or {}
-    award = awards[0] if awards else {}
-    tender = release.get("tender") or {}
-    title = contract.get("title") or award.get("title") or tender.get("title")
-    if not title:
-        raise ValueError("no contract, award or tender title.")
-    money = contract.get("value") or award.get("value") or tender.get("value") or {}
-    amount = money.get("amount")
-    if amount is not None:
-        if money.get("currency", "GBP") != "GBP":
-            raise ValueError(f"value is in {money.get('currency')}; Techmap records pounds.")
-        try:
-            amount = Decimal(str(amount))
-        except InvalidOperation:
-            amount = Decimal("NaN")
-        if not amount.is_finite():
-            raise ValueError(f"value “{money.get('amount')}” is not a number.")
-        # By exponent, before quantize(), which raises on 1e9999999 or a 400-digit number.
-        column = Contract._meta.get_field("value")
-        if amount.adjusted() >= column.max_digits - column.decimal_places:
-            raise ValueError(f"value {amount:.3g} is more than a contract's value can be.")
-        amount = amount.quantize(Decimal("0.01"))
-    # Dates in order and no negative value: _check_contract, as for every contract write.
-    period = contract.get("period") or award.get("contractPeriod") or {}
-    start, end = _parse_date(period.get("startDate")), _parse_date(period.get("endDate"))
-    status = contract.get("status") or "active"
-    if status not in Contract.Status.values:
-        status = "active"
+    currencies = {a.currency for a in awards if a.value_amount is not None} - {"", "GBP"}
+    if currencies:
+        raise ValueError(f"value is in {', '.join(sorted(currencies))}; Techmap records pounds.")
+    values = [a.value_amount for a in awards if a.value_amount is not None]
+    starts = [d for a in awards if (d := _local_date(a.contract_start))]
+    ends = [d for a in awards if (d := _local_date(a.contract_end))]
+    end = max(ends, default=None)
+    if all(a.status == "cancelled" for a in awards):
+        status = Contract.Status.CANCELLED
+    elif end and end < timezone.localdate():
+        status = Contract.Status.TERMINATED
+    else:
+        status = Contract.Status.ACTIVE
+    first = awards[0]
     return {
-        "title": str(title)[:300],
-        "description": str(contract.get("description") or tender.get("description") or ""),
+        "title": " ".join((first.title or first.award_id).split())[:300],
+        "description": first.description,
         "buyer": buyer,
-        "supplier": supplier,
-        "category": category,
-        "value": amount,
-        "start_date": start,
+        "supplier": suppliers[0],
+        "category_id": group_id,
+        "value": sum(values) if values else None,
+        "start_date": min(starts, default=None),
         "end_date": end,
         "status": status,
     }
 
 
-def contracts_import_ocds(*, package: Any, actor: User | None = None) -> OcdsImportResult:
-    """Load contracts from an OCDS release package, idempotent by ocid.
+def contracts_from_awards(*, ocids: Iterable[str], actor: User | None = None) -> OcdsImportResult:
+    """Make reporting contracts of the awards of ``ocids`` (loaded by the public-records
+    importer), one contract per ocid, each award linked to it; idempotent by ocid.
 
-    Each release is checked on its own: a bad one is reported (index, ocid, why)
-    and the others still load. Releases of the same ocid apply in date order, so
-    the newest wins. Running the same file twice changes nothing the second time.
+    A process whose awards cannot make a contract is refused (ocid, why), one that is not
+    a contract Techmap reports on is passed over (ocid, why), and the others still load.
+    An existing contract (imported or recorded by hand) is updated only where the awards
+    changed it, through the same contract check every write asks.
     """
     result = OcdsImportResult()
-    if not isinstance(package, Mapping) or not isinstance(package.get("releases"), list):
-        result.errors.append((0, "", "The file is not an OCDS release package (no releases)."))
-        return result
-    bodies = {b.name.lower(): b for b in PublicBody.objects.all()}
-    groups = {g.code.lower(): g for g in CapabilityGroup.objects.all()}
-    groups.update({g.name.lower(): g for g in groups.copy().values()})
-    caps = {}
-    for capability in Capability.objects.select_related("group"):
-        caps[capability.code.lower()] = capability.group
-        caps[capability.name.lower()] = capability.group
-    indexed = list(enumerate(package["releases"], start=1))
-    indexed.sort(
-        key=lambda pair: (
-            str((pair[1] or {}).get("date") or "") if isinstance(pair[1], Mapping) else ""
-        )
+    awards = (
+        AwardRecord.objects.filter(ocid__in=set(ocids))
+        .select_related("buyer")
+        .prefetch_related("suppliers")
+        .annotate(cpv_group_id=cpv_capability_group(OuterRef("cpv_code")))
+        .order_by("ocid", "award_date", "pk")
     )
-    for index, release in indexed:
-        ocid = str(release.get("ocid") or "") if isinstance(release, Mapping) else ""
+    for ocid, group in groupby(awards, key=attrgetter("ocid")):
+        process = list(group)
         try:
-            if not isinstance(release, Mapping):
-                raise ValueError("a release must be a JSON object.")
-            if not ocid:
-                raise ValueError("the release has no ocid.")
-            Contract._meta.get_field("ocid").run_validators(ocid)
-            fields = _release_to_fields(release, bodies, groups, caps)
+            fields = _award_contract_fields(ocid, process)
             with transaction.atomic():
-                existing = Contract.objects.select_for_update().filter(ocid=ocid).first()
-                if existing is None:
+                contract = Contract.objects.select_for_update().filter(ocid=ocid).first()
+                if contract is None:
                     contract = Contract(ocid=ocid, created_by=actor, **fields)
                     _check_contract(contract)
-                    contract._change_reason = "Imported from OCDS"
+                    contract._change_reason = "Imported from public contract data"
                     contract.save()
                     result.created.append(ocid)
-                    continue
-                changed = {k: v for k, v in fields.items() if getattr(existing, k) != v}
-                if not changed:
-                    result.unchanged.append(ocid)
-                    continue
-                moved = bool({"supplier", "category"} & set(changed))
-                for name, value in changed.items():
-                    setattr(existing, name, value)
-                _check_contract(existing)
-                existing._change_reason = "Updated from OCDS"
-                existing.save()
-                if moved:
-                    mark_periods_changed(existing.reports.values_list("period", flat=True))
-                result.updated.append(ocid)
+                else:
+                    changed = {k: v for k, v in fields.items() if getattr(contract, k) != v}
+                    for name, value in changed.items():
+                        setattr(contract, name, value)
+                    if changed:
+                        _check_contract(contract)
+                        contract._change_reason = "Updated from public contract data"
+                        contract.save()
+                        if {"supplier", "category_id"} & set(changed):
+                            mark_periods_changed(contract.reports.values_list("period", flat=True))
+                    (result.updated if changed else result.unchanged).append(ocid)
+                AwardRecord.objects.filter(ocid=ocid).exclude(contract=contract).update(
+                    contract=contract
+                )
         except ValidationError as error:  # a DomainError, or the ocid's validator
-            result.errors.append((index, ocid, "; ".join(error.messages)))
+            result.errors.append((ocid, "; ".join(error.messages)))
+        except NotAContract as error:
+            result.passed_over.append((ocid, str(error)))
         except ValueError as error:
-            result.errors.append((index, ocid, str(error)))
+            result.errors.append((ocid, str(error)))
     return result
 
 

@@ -65,6 +65,8 @@ _EMPTY_DETAILS = re.compile(r"^\s*(other)?\s*-?\s*$", re.IGNORECASE)
 NO_WINNER_STATUSES = {"pending", "cancelled", "unsuccessful"}
 
 Progress = Callable[[int], None]
+# Called after each batch commits with the ocids it loaded (or found already loaded).
+BatchHook = Callable[[set[str]], None]
 
 
 class ReleaseRefused(ValueError):
@@ -226,9 +228,12 @@ class _Importer:
     batch is written again one release at a time, so only the release at fault is
     refused, with the database's reason."""
 
-    def __init__(self, report: OcdsReport, *, publisher: str = "") -> None:
+    def __init__(
+        self, report: OcdsReport, *, publisher: str = "", on_batch: BatchHook | None = None
+    ) -> None:
         self.report = report
         self.publisher = publisher
+        self.on_batch = on_batch
         self.journal = _Journal()
         self.buyers = BuyerIndex(self.journal)
         self.suppliers = SupplierIndex(self.journal)
@@ -238,6 +243,7 @@ class _Importer:
     def run_batch(self, batch: list[SourcedRelease], *, one_by_one: bool = False) -> None:
         candidates: list[tuple[SourcedRelease, str, str]] = []
         snapshot = self._snapshot()
+        refusals = len(self.report.refused)
         for item in batch:
             release = item.release
             ocid = release.get("ocid") if isinstance(release, dict) else None
@@ -268,7 +274,7 @@ class _Importer:
             if plan is not None:
                 plans.append(plan)
         if not plans:
-            self._written()
+            self._written(candidates, refusals)
             return
         try:
             with transaction.atomic():
@@ -280,20 +286,26 @@ class _Importer:
             if one_by_one or len(batch) == 1:
                 item, ocid, _ = candidates[0]
                 self._refuse(item, ocid, f"the database refused it ({_first_line(exc)})")
-                self._written()
+                self._written([], refusals)
                 return
             logger.info("A batch was refused by the database; writing it one release at a time")
             for item in batch:
                 self.run_batch([item], one_by_one=True)
             return
-        self._written()
+        self._written(candidates, refusals)
 
-    def _written(self) -> None:
+    def _written(self, candidates: list[tuple[SourcedRelease, str, str]], refusals: int) -> None:
+        """After a batch committed: the indexes keep what was written, and the hook hears
+        of every ocid the batch held that is now loaded (this run or an earlier one)."""
         self.journal.forget()
         self.buyers.written()
         self.suppliers.written()
         self.report.suppliers_created = len(self.suppliers.created)
         self.report.buyers_created = len(self.buyers.created)
+        refused = {(r.position, r.ocid) for r in self.report.refused[refusals:]}
+        ocids = {ocid for item, ocid, _ in candidates if (item.position, ocid) not in refused}
+        if self.on_batch and ocids:
+            self.on_batch(ocids)
 
     def _snapshot(self) -> tuple:
         r = self.report
@@ -666,13 +678,15 @@ def import_releases(
     publisher: str = "",
     progress: Progress | None = None,
     report: OcdsReport | None = None,
+    on_batch: BatchHook | None = None,
 ) -> OcdsReport:
     """Load ``releases`` (see the module docstring). Each batch of ``batch_size``
-    releases commits before the next is read. Returns the report; pass ``report`` to add
-    to one (the fetcher imports page after page into one report)."""
+    releases commits before the next is read, and ``on_batch`` then hears of its ocids
+    (``import_contracts`` makes reporting contracts of their awards). Returns the report;
+    pass ``report`` to add to one (the fetcher imports page after page into one report)."""
     report = report or OcdsReport()
     started = time.monotonic()
-    importer = _Importer(report, publisher=publisher)
+    importer = _Importer(report, publisher=publisher, on_batch=on_batch)
     batch: list[SourcedRelease] = []
     done = 0
     for item in _guarded(releases, report):

@@ -1,45 +1,56 @@
-"""import_contracts FILE.json: an OCDS release package, idempotent by ocid; bad releases
-are reported and the rest load; never a traceback."""
+"""import_contracts PATH…: public contract data through the public-records importer, each
+process's awards made into one reporting contract; idempotent by ocid; a process that is
+not a Techmap contract is passed over with its reason; never a traceback."""
 
 from __future__ import annotations
 
 import json
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from reporting.models import Contract
+from suppliers.models import AwardRecord, Supplier
 from tests import factories
+from tests.reporting.factories import ContractFactory
+
+pytestmark = pytest.mark.django_db
+
+FIXTURE = Path(__file__).resolve().parents[3] / "shared/data/contracts-finder-2025/package.json"
 
 
-def release(ocid, supplier_number, *, buyer="Department for Test 0", group="cloud", **extra):
+def release(ocid, supplier_number, *, buyer="Department for Test 0", cpv="72262000", **extra):
+    """A Contracts Finder-shaped award release (CPV 72262000: software development)."""
     body = {
         "ocid": ocid,
-        "id": f"{ocid}-1",
+        "id": f"{ocid}-award",
         "date": "2025-01-10T00:00:00Z",
-        "tag": ["contract"],
-        "initiationType": "tender",
+        "tag": ["award"],
         "parties": [
             {"id": "B1", "name": buyer, "roles": ["buyer"]},
             {
                 "id": "S1",
-                "name": "Supplier",
+                "name": "Supplier Ltd",
                 "identifier": {"scheme": "GB-COH", "id": supplier_number},
                 "roles": ["supplier"],
             },
         ],
         "buyer": {"id": "B1", "name": buyer},
-        "tender": {"title": "Tender title", "classification": {"id": group}},
-        "awards": [{"id": "A1", "suppliers": [{"id": "S1"}]}],
-        "contracts": [
+        "tender": {"title": "Tender title", "classification": {"scheme": "CPV", "id": cpv}},
+        "awards": [
             {
-                "id": "C1",
-                "awardID": "A1",
-                "title": "Cloud hosting",
+                "id": f"{ocid}-1",
+                "title": "Case management system",
                 "status": "active",
+                "date": "2025-01-05T00:00:00Z",
                 "value": {"amount": 125000.5, "currency": "GBP"},
-                "period": {"startDate": "2025-01-01T00:00:00Z", "endDate": "2027-12-31T00:00:00Z"},
+                "suppliers": [{"id": "S1"}],
+                "contractPeriod": {
+                    "startDate": "2025-01-01T00:00:00Z",
+                    "endDate": "2099-12-31T00:00:00Z",
+                },
             }
         ],
     }
@@ -47,111 +58,146 @@ def release(ocid, supplier_number, *, buyer="Department for Test 0", group="clou
     return body
 
 
+def run(path, *paths) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_contracts", str(path), *map(str, paths), stdout=out, stderr=err)
+    except SystemExit as exited:
+        return exited.code, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def write(tmp_path, *releases, name="package.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"uri": "x", "releases": list(releases)}))
+    return path
+
+
 @pytest.fixture
-def package_file(tmp_path, db):
+def registered():
     body = factories.PublicBodyFactory(name="Department for Test 0")
     supplier = factories.SupplierFactory(companies_house_number="01234567")
-    group = factories.CapabilityGroupFactory(code="cloud-test", name="Cloud test")
-    releases = [
-        release("ocds-test01-imp-1", "1234567", group="cloud-test"),  # leading zero dropped
-        release("ocds-test01-imp-2", "99999999", group="cloud-test"),  # unknown supplier
-        release("ocds-test01-imp-3", "01234567", buyer="Nobody", group="cloud-test"),
-        release("ocds-test01-imp-4", "01234567", group="nothing"),
-        {"ocid": "ocds-test01-imp-5", "contracts": "oops", "parties": []},
+    return body, supplier
+
+
+def test_awards_become_contracts_and_a_second_run_changes_nothing(tmp_path, registered):
+    body, supplier = registered
+    path = write(
+        tmp_path,
+        release("ocds-test01-imp-1", "1234567"),  # leading zero dropped: still the same company
+        release("ocds-test01-imp-2", "99999999", buyer="Nobody Council"),  # neither known
+        release("ocds-test01-imp-3", "01234567", cpv="45000000"),  # construction
         "not an object",
-        release("bad id", "01234567", group="cloud-test"),
-    ]
-    path = tmp_path / "package.json"
-    path.write_text(json.dumps({"uri": "x", "releases": releases}))
-    return path, body, supplier, group
-
-
-def test_import_creates_reports_and_is_idempotent(package_file):
-    path, body, supplier, group = package_file
-    out, err = StringIO(), StringIO()
-    with pytest.raises(SystemExit) as exited:
-        call_command("import_contracts", str(path), stdout=out, stderr=err)
-    assert exited.value.code == 1  # some releases were bad
-    assert "Created 1, updated 0, unchanged 0, bad 6." in out.getvalue()
-    errors = err.getvalue()
-    assert "99999999 is not in the registry" in errors
-    assert "“Nobody” is not a public body" in errors
-    assert "no classification names a capability group" in errors
-    assert "Release 6 (no ocid)" in errors
-    assert "bad id" in errors
-    contract = Contract.objects.get()
-    assert (contract.ocid, contract.buyer, contract.supplier, contract.category) == (
-        "ocds-test01-imp-1",
+    )
+    code, out, _ = run(path)
+    assert code == 1  # the string was refused
+    assert "Contracts: created 2, updated 0, unchanged 0, passed over 1, refused 0." in out
+    assert "No contract for ocds-test01-imp-3: CPV code 45000000 maps to no capability" in out
+    assert "Refused: test" not in out and "not a release" in out
+    contract = Contract.objects.get(ocid="ocds-test01-imp-1")
+    assert (contract.buyer, contract.supplier, contract.category.code) == (
         body,
         supplier,
-        group,
+        "software-development",
     )
-    assert str(contract.value) == "125000.50"
-    assert contract.start_date.isoformat() == "2025-01-01"
-    out = StringIO()
-    with pytest.raises(SystemExit):
-        call_command("import_contracts", str(path), stdout=out, stderr=StringIO())
-    assert "Created 0, updated 0, unchanged 1" in out.getvalue()
-    assert Contract.objects.count() == 1
+    assert (contract.title, str(contract.value), contract.status) == (
+        "Case management system",
+        "125000.50",
+        "active",
+    )
+    assert (contract.start_date.isoformat(), contract.end_date.isoformat()) == (
+        "2025-01-01",
+        "2099-12-31",
+    )
+    assert AwardRecord.objects.get(ocid="ocds-test01-imp-1").contract == contract
+    # The unknown buyer and supplier came from the public record, and so did their contract.
+    unknown = Contract.objects.get(ocid="ocds-test01-imp-2")
+    assert unknown.supplier.from_public_records and unknown.buyer.name == "Nobody Council"
+    code, out, _ = run(path)
+    assert "Contracts: created 0, updated 0, unchanged 2, passed over 1, refused 0." in out
+    assert Contract.objects.count() == 2 and Supplier.objects.count() == 2
 
 
-def test_import_updates_a_changed_contract(package_file, tmp_path):
-    path, *_ = package_file
-    with pytest.raises(SystemExit):
-        call_command("import_contracts", str(path), stdout=StringIO(), stderr=StringIO())
-    changed = release("ocds-test01-imp-1", "01234567", group="cloud-test")
-    changed["contracts"][0]["title"] = "Cloud hosting, extended"
-    newer = tmp_path / "newer.json"
-    newer.write_text(json.dumps({"releases": [changed]}))
-    out = StringIO()
-    call_command("import_contracts", str(newer), stdout=out)
-    assert "updated 1" in out.getvalue()
-    assert Contract.objects.get().title == "Cloud hosting, extended"
+def test_a_later_release_updates_the_contract(tmp_path, registered):
+    run(write(tmp_path, release("ocds-test01-imp-1", "01234567")))
+    later = release("ocds-test01-imp-1", "01234567", id="amended", date="2025-03-01T00:00:00Z")
+    later["awards"][0]["title"] = "Case management system, extended"
+    later["awards"][0]["contractPeriod"]["endDate"] = "2025-02-01T00:00:00Z"  # now ended
+    code, out, _ = run(write(tmp_path, later, name="later.json"))
+    assert code == 0, out
+    assert "Contracts: created 0, updated 1," in out
+    contract = Contract.objects.get()
+    assert contract.title == "Case management system, extended"
+    assert contract.status == "terminated"  # the OCDS word for a contract no longer in force
 
 
-@pytest.mark.parametrize(
-    ("content", "words"), [("{not json", "is not a JSON file"), (None, "No file at")]
-)
-def test_unreadable_files_are_explained(tmp_path, db, content, words):
-    path = tmp_path / "file.json"
-    if content is not None:
-        path.write_text(content)
-    with pytest.raises(CommandError, match=words):
-        call_command("import_contracts", str(path))
+def test_a_contract_recorded_by_hand_is_linked_not_duplicated(tmp_path, registered):
+    body, supplier = registered
+    by_hand = ContractFactory(ocid="ocds-test01-imp-1", buyer=body, supplier=supplier)
+    run(write(tmp_path, release("ocds-test01-imp-1", "01234567")))
+    assert Contract.objects.get() == by_hand
+    assert AwardRecord.objects.get().contract == by_hand
 
 
-def test_a_file_that_is_not_a_package(tmp_path, db):
-    path = tmp_path / "file.json"
-    path.write_text("[1, 2]")
-    err = StringIO()
-    with pytest.raises(SystemExit):
-        call_command("import_contracts", str(path), stdout=StringIO(), stderr=err)
-    assert "not an OCDS release package" in err.getvalue()
+def test_awards_to_several_suppliers_are_passed_over(tmp_path, registered):
+    two = release("ocds-test01-imp-4", "01234567")
+    two["parties"].append(
+        {
+            "id": "S2",
+            "name": "Other Ltd",
+            "identifier": {"scheme": "GB-COH", "id": "07654321"},
+            "roles": ["supplier"],
+        }
+    )
+    two["awards"][0]["suppliers"].append({"id": "S2"})
+    code, out, _ = run(write(tmp_path, two))
+    assert code == 0
+    assert "its awards name 2 suppliers and a Techmap contract has one" in out
+    assert not Contract.objects.exists() and AwardRecord.objects.count() == 1
 
 
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"period": {"startDate": "2025-01-01", "endDate": "2024-01-01"}}, "The end date must"),
-        ({"value": {"amount": -5, "currency": "GBP"}}, "The value cannot be negative."),
+        ({"contractPeriod": {"startDate": "2025-01-01", "endDate": "2024-01-01"}}, "end date"),
+        ({"value": {"amount": 125000, "currency": "EUR"}}, "value is in EUR"),
+        ({"value": {"amount": 1e15, "currency": "GBP"}}, "digits"),
     ],
 )
-def test_new_and_updated_contracts_keep_the_contract_rules(package_file, tmp_path, change, words):
+def test_a_contract_that_breaks_the_contract_rules_is_refused_alone(
+    tmp_path, registered, change, words
+):
     """The import asks the one contract check (_check_contract) that the form, the API
-    and admin ask, for a new contract and for an update."""
-    path, *_ = package_file
-    with pytest.raises(SystemExit):
-        call_command("import_contracts", str(path), stdout=StringIO(), stderr=StringIO())
-    updated = release("ocds-test01-imp-1", "01234567", group="cloud-test")
-    updated["contracts"][0].update(change)
-    new = release("ocds-test01-imp-9", "01234567", group="cloud-test")
-    new["contracts"][0].update(change)
-    newer = tmp_path / "newer.json"
-    newer.write_text(json.dumps({"releases": [updated, new]}))
-    out, err = StringIO(), StringIO()
-    with pytest.raises(SystemExit):
-        call_command("import_contracts", str(newer), stdout=out, stderr=err)
-    assert "Created 0, updated 0, unchanged 0, bad 2." in out.getvalue()
-    assert err.getvalue().count(words) == 2
-    contract = Contract.objects.get()
-    assert (contract.end_date.isoformat(), str(contract.value)) == ("2027-12-31", "125000.50")
+    and admin ask; the award itself stays loaded."""
+    bad = release("ocds-test01-imp-8", "01234567")
+    bad["awards"][0].update(change)
+    code, out, _ = run(write(tmp_path, bad, release("ocds-test01-imp-9", "01234567")))
+    assert code == 1
+    assert "refused 1." in out and "Contract refused for ocds-test01-imp-8:" in out
+    assert words in out.split("Contract refused for ocds-test01-imp-8:")[1].splitlines()[0]
+    assert list(Contract.objects.values_list("ocid", flat=True)) == ["ocds-test01-imp-9"]
+    assert AwardRecord.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "words"), [("{not json", "not JSON"), (None, "No such file or folder")]
+)
+def test_unreadable_files_are_explained(tmp_path, content, words):
+    path = tmp_path / "file.json"
+    if content is not None:
+        path.write_text(content)
+        code, out, _ = run(path)
+        assert code == 1 and words in out
+    else:
+        with pytest.raises(CommandError, match=words):
+            call_command("import_contracts", str(path))
+
+
+@pytest.mark.skipif(not FIXTURE.exists(), reason="the shared Contracts Finder fixture")
+def test_the_real_contracts_finder_fixture(tmp_path):
+    code, out, _ = run(FIXTURE)
+    assert code == 1  # release 164 names a supplier with no name and no number
+    assert "Contracts: created 37, updated 0, unchanged 0, passed over 103, refused 0." in out
+    assert "Traceback" not in out
+    code, out, _ = run(FIXTURE)
+    assert "Contracts: created 0, updated 0, unchanged 37, passed over 103, refused 0." in out

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from suppliers.public_records.ocds import BATCH_SIZE, OcdsReport, import_releases
+from suppliers.public_records.ocds import BATCH_SIZE, BatchHook, OcdsReport, import_releases
 from suppliers.public_records.reader import read_paths
 
 
@@ -58,12 +58,20 @@ class Command(BaseCommand):
             batch_size=options["batch_size"],
             publisher=options["publisher"],
             progress=progress,
+            on_batch=self.on_batch,
         )
         if progress:
             self.stderr.write("")
         write_report(self, report)
-        if report.refused:
+        if self.finish(report):
             sys.exit(1)
+
+    # What a command built on this one (``import_contracts``) does with each batch's ocids.
+    on_batch: BatchHook | None = None
+
+    def finish(self, report: OcdsReport) -> bool:
+        """Write what else the command did; whether anything was refused."""
+        return bool(report.refused)
 
     def _progress(self, done: int) -> None:
         rate = done / max(time.monotonic() - self._started, 1e-6)
