@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import permissions, services, tokens
 from accounts.models import ApiToken, OutboundEmail, PublicBody, PublicBodyMembership, User
-from core.admin import ServiceAdminMixin
+from core.admin import ServiceAdminMixin, refusal_messages
 
 
 class ReasonActionForm(ActionForm):
@@ -253,11 +255,50 @@ class PublicBodyMembershipAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 class PublicBodyAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     """Adds and corrections go through public_body_create / public_body_update."""
 
-    list_display = ["name", "kind", "domains"]
-    list_filter = ["kind"]
+    list_display = ["name", "kind", "domains", "from_public_records"]
     search_fields = ["name", "email_domains"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["from_public_records"]  # the importers say so, nobody types it
+    list_filter = ["kind", "from_public_records"]
+    actions = ["merge"]
+
+    def has_merge_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_manage_public_bodies(request.user)
+
+    @admin.action(description="Merge the selected duplicate public bodies…", permissions=["merge"])
+    def merge(
+        self, request: HttpRequest, queryset: QuerySet[PublicBody]
+    ) -> TemplateResponse | None:
+        """Asks which body to keep (showing what would move), then merges the others
+        into it through ``public_body_merge``: every link is kept."""
+        bodies = list(queryset.order_by("from_public_records", "name"))
+        if len(bodies) < 2:
+            self.message_user(request, "Select two or more public bodies to merge.", messages.ERROR)
+            return None
+        keep_id = request.POST.get("keep", "")
+        keep = next((b for b in bodies if str(b.pk) == keep_id), None)
+        if "confirm" in request.POST and keep is not None:
+            try:
+                moved = services.public_body_merge(actor=request.user, keep=keep, duplicates=bodies)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, " ".join(refusal_messages(error)), messages.ERROR)
+                return None
+            what = ", ".join(f"{n} {label}" for label, n in moved.items()) or "nothing"
+            self.message_user(
+                request,
+                f"Merged {len(bodies) - 1} public bodies into {keep.name}; moved {what}.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge public bodies",
+            "opts": self.model._meta,
+            "bodies": [(b, services.public_body_links([b])) for b in bodies],
+            "error": "Choose the public body to keep." if "confirm" in request.POST else "",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/publicbody/merge.html", context)
 
     @admin.display(description="Email domains")
     def domains(self, obj: PublicBody) -> str:

@@ -472,3 +472,65 @@ def public_body_update(*, actor: User, public_body: PublicBody, **changes) -> Pu
         body._change_reason = "Public body changed"
         body.save()
     return body
+
+
+def _links_to_public_body() -> list:
+    """Every relation that points at a public body, from the models themselves, so a link
+    an app adds later moves in a merge too. History rows keep what they recorded."""
+    return [r for r in PublicBody._meta.related_objects if not r.many_to_many]
+
+
+def public_body_links(public_bodies) -> dict[str, int]:
+    """How many rows of each kind point at ``public_bodies`` (what a merge would move)."""
+    ids = [b.pk for b in public_bodies]
+    counts = {}
+    for relation in _links_to_public_body():
+        model = relation.related_model
+        count = model._base_manager.filter(**{f"{relation.field.name}__in": ids}).count()
+        if count:
+            counts[str(model._meta.verbose_name_plural)] = count
+    return counts
+
+
+def public_body_merge(*, actor: User, keep: PublicBody, duplicates) -> dict[str, int]:
+    """A moderator merges duplicate public bodies into the one kept.
+
+    Before: ``actor`` is a moderator (else PermissionDenied) and there is at least one
+    duplicate other than ``keep`` (else DomainError). After, in one transaction: every
+    row that pointed at a duplicate (contracts, award records, engagement requests and
+    notices, den proposals, users, memberships, published identifiers: every relation
+    to PublicBody) points at ``keep``; the duplicates' email domains are added to
+    ``keep``'s; the duplicates are deleted, their history saying into which body. A body
+    from the seeded list stays so when merged with one from public records. Returns the
+    rows moved, by kind.
+    """
+    if not permissions.can_manage_public_bodies(actor):
+        raise PermissionDenied("Only moderators merge public bodies.")
+    ids = sorted({b.pk for b in duplicates} - {keep.pk})
+    if not ids:
+        raise DomainError("Choose at least one other public body to merge into the one kept.")
+    with transaction.atomic():
+        locked = list(PublicBody.objects.select_for_update().filter(pk__in=[keep.pk, *ids]))
+        kept = next((b for b in locked if b.pk == keep.pk), None)
+        gone = [b for b in locked if b.pk != keep.pk]
+        if kept is None or len(gone) != len(ids):
+            raise DomainError("A public body chosen has already been merged or removed.")
+        moved: dict[str, int] = {}
+        for relation in _links_to_public_body():
+            model, name = relation.related_model, relation.field.name
+            count = model._base_manager.filter(**{f"{name}__in": ids}).update(**{name: kept})
+            if count:
+                moved[str(model._meta.verbose_name_plural)] = count
+        domains = list(
+            dict.fromkeys([*kept.email_domains, *(d for b in gone for d in b.email_domains)])
+        )
+        kept.email_domains = domains
+        kept.from_public_records = all(b.from_public_records for b in locked)
+        kept._history_user = actor
+        kept._change_reason = "Merged in: " + "; ".join(b.name for b in gone)
+        kept.save()
+        for body in gone:
+            body._history_user = actor
+            body._change_reason = f"Merged into {kept.name}"
+            body.delete()
+    return moved
