@@ -71,9 +71,7 @@ def test_a_merge_keeps_every_link(duplicate, moderator):
 def test_only_a_moderator_merges(duplicate, request, who):
     kept, dup = duplicate
     with pytest.raises(PermissionDenied):
-        services.public_body_merge(
-            actor=request.getfixturevalue(who), keep=kept, duplicates=[dup]
-        )
+        services.public_body_merge(actor=request.getfixturevalue(who), keep=kept, duplicates=[dup])
     assert PublicBody.objects.filter(pk=dup.pk).exists()
 
 
