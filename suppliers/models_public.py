@@ -4,6 +4,8 @@ Written only by ``suppliers.public_records`` (the importers); read by profiles, 
 and the API. Imported at the bottom of ``suppliers.models`` so Django finds the models
 in the ``suppliers`` app.
 
+- :class:`ImportedFile`: a file read to its end with nothing refused, by content, so the
+  same file given again is passed over whole instead of parsed again.
 - :class:`PublicRelease`: every release loaded (or deliberately passed over), by ocid and
   release id. It makes an import idempotent and lets an interrupted one resume.
 - :class:`AwardRecord`: one award in a contracting process (ocid + award id), kept up to
@@ -29,9 +31,28 @@ __all__ = [
     "AwardSupplier",
     "CpvCapability",
     "ExternalEngagementNotice",
+    "ImportedFile",
     "PublicRelease",
     "SupplierClaim",
 ]
+
+
+class ImportedFile(models.Model):
+    """A file of public contract data that ``import_ocds`` read to its end with no
+    release refused. A file with the same content (SHA-256) is passed over whole: every
+    release in it is already loaded, and parsing it again would only say so."""
+
+    sha256 = models.CharField("SHA-256", max_length=64, unique=True)
+    name = models.CharField(max_length=500)
+    size = models.BigIntegerField(help_text="Bytes, as read (compressed, for a .gz file).")
+    releases = models.PositiveIntegerField()
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.releases:,} releases)"
 
 
 class PublicRelease(models.Model):

@@ -25,19 +25,28 @@ is refused.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from suppliers.models import AwardRecord, AwardSupplier, ExternalEngagementNotice, PublicRelease
+from suppliers.models import (
+    AwardRecord,
+    AwardSupplier,
+    ExternalEngagementNotice,
+    ImportedFile,
+    PublicRelease,
+)
 from suppliers.public_records.bulk import copy_insert, copy_update
 from suppliers.public_records.capabilities import link_cpv_capabilities
 from suppliers.public_records.matching import (
@@ -47,7 +56,7 @@ from suppliers.public_records.matching import (
     SupplierIndex,
     _Journal,
 )
-from suppliers.public_records.reader import ReadError, SourcedRelease
+from suppliers.public_records.reader import ReadError, SourcedRelease, iter_paths, read_paths
 from suppliers.public_records.text import clean_text, parse_amount, parse_datetime
 
 logger = logging.getLogger(__name__)
@@ -90,6 +99,7 @@ class OcdsReport:
     loaded: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> releases passed over
     already: int = 0  # loaded (or passed over) by an earlier run
+    unchanged_files: int = 0  # files passed over whole: read before, to the end
     refused: list[Refusal] = field(default_factory=list)
     awards_created: int = 0
     awards_updated: int = 0
@@ -97,6 +107,10 @@ class OcdsReport:
     suppliers_created: int = 0
     buyers_created: int = 0
     seconds: float = 0.0
+
+    def _unchanged_files(self) -> str:
+        n = self.unchanged_files
+        return f" (in {n:,} unchanged file{'s' if n != 1 else ''})" if n else ""
 
     @property
     def releases(self) -> int:
@@ -109,7 +123,8 @@ class OcdsReport:
         return (
             f"{self.releases:,} releases: {self.loaded:,} loaded, "
             f"{sum(self.skipped.values()):,} with nothing to keep, {self.already:,} already "
-            f"loaded, {len(self.refused):,} refused. Awards: {self.awards_created:,} new, "
+            f"loaded{self._unchanged_files()}, {len(self.refused):,} refused. "
+            f"Awards: {self.awards_created:,} new, "
             f"{self.awards_updated:,} updated; {self.notices:,} engagement notices; "
             f"{self.suppliers_created:,} suppliers and {self.buyers_created:,} public bodies "
             "from public records."
@@ -703,4 +718,51 @@ def import_releases(
         if progress:
             progress(done)
     report.seconds += time.monotonic() - started
+    return report
+
+
+def _progress_from(offset: int, progress: Progress, done: int) -> None:
+    progress(offset + done)
+
+
+def import_files(
+    paths: Iterable[str | os.PathLike],
+    *,
+    reread: bool = False,
+    progress: Progress | None = None,
+    **options: Any,
+) -> OcdsReport:
+    """Load every file in ``paths`` (see :func:`~suppliers.public_records.reader.iter_paths`)
+    with :func:`import_releases` (``options`` are its keywords). A file whose content was
+    read to its end before with nothing refused (an :class:`ImportedFile`) is passed over
+    whole, its releases counted as already loaded, unless ``reread``; a file read to its
+    end now with nothing refused is recorded so."""
+    report: OcdsReport = options.pop("report", None) or OcdsReport()
+    for path in iter_paths(list(paths)):
+        try:
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            digest = ""  # read_paths reports why
+        seen = ImportedFile.objects.filter(sha256=digest).first() if digest else None
+        if seen is not None and not reread:
+            report.already += seen.releases
+            report.unchanged_files += 1
+            continue
+        before, refused = report.releases, len(report.refused)
+        import_releases(
+            read_paths([path]),
+            report=report,
+            progress=partial(_progress_from, before, progress) if progress else None,
+            **options,
+        )
+        if digest and len(report.refused) == refused:
+            ImportedFile.objects.update_or_create(
+                sha256=digest,
+                defaults={
+                    "name": path.name[:500],
+                    "size": path.stat().st_size,
+                    "releases": report.releases - before,
+                },
+            )
     return report

@@ -18,6 +18,7 @@ from suppliers.models import (
     AwardRecord,
     AwardSupplier,
     ExternalEngagementNotice,
+    ImportedFile,
     PublicRelease,
     Region,
     Supplier,
@@ -413,6 +414,41 @@ def test_command_exits_1_and_lists_each_refusal(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Refused: p.json, release 2 (no ocid): the release has no ocid" in out
     assert "1 loaded" in out
+
+
+def test_a_file_read_to_its_end_is_passed_over_whole_until_it_changes(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"releases": [make_release()]}))
+    call_command("import_ocds", str(path))
+    assert ImportedFile.objects.get().releases == 1
+    first = counts()
+    call_command("import_ocds", str(path))
+    assert "1 already loaded (in 1 unchanged file)" in capsys.readouterr().out
+    call_command("import_ocds", "--reread", str(path))  # parsed again: still nothing new
+    out = capsys.readouterr().out
+    assert "1 already loaded, 0 refused" in out and "unchanged file" not in out
+    assert counts() == first
+    # A changed file (a later release appended) is read again: only the new release loads.
+    later = make_release(release_id="r2", date="2025-02-01T00:00:00Z", amount=2000)
+    path.write_text(json.dumps({"releases": [make_release(), later]}))
+    call_command("import_ocds", str(path))
+    assert "1 loaded, 0 with nothing to keep, 1 already loaded, 0 refused" in (
+        capsys.readouterr().out
+    )
+    assert AwardRecord.objects.get().value_amount == Decimal("2000.00")
+    assert ImportedFile.objects.count() == 2
+
+
+def test_a_file_with_a_refusal_is_not_passed_over_next_time(tmp_path, capsys):
+    bad = copy.deepcopy(make_release(ocid=OCID.replace("1", "7")))
+    del bad["id"]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"releases": [make_release(), bad]}))
+    for _ in range(2):
+        with pytest.raises(SystemExit):
+            call_command("import_ocds", str(path))
+        assert "the release has no id" in capsys.readouterr().out  # said again each time
+    assert not ImportedFile.objects.exists()
 
 
 # --- the real fixture ----------------------------------------------------------------------

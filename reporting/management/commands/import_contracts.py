@@ -22,6 +22,8 @@ class Command(import_ocds.Command):
         "Idempotent by ocid: running it again updates changed contracts only."
     )
 
+    reread = True  # a file import_ocds read before still makes its contracts
+
     def handle(self, *args, **options) -> None:
         self.contracts = OcdsImportResult()
         super().handle(*args, **options)

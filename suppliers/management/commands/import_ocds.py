@@ -15,8 +15,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from suppliers.public_records.ocds import BATCH_SIZE, BatchHook, OcdsReport, import_releases
-from suppliers.public_records.reader import read_paths
+from suppliers.public_records.ocds import BATCH_SIZE, BatchHook, OcdsReport, import_files
 
 
 def write_report(command: BaseCommand, report: OcdsReport) -> None:
@@ -44,6 +43,11 @@ class Command(BaseCommand):
             help=f"Releases committed per transaction (default {BATCH_SIZE}).",
         )
         parser.add_argument("--publisher", default="", help="Publisher name, if files lack one.")
+        parser.add_argument(
+            "--reread",
+            action="store_true",
+            help="Read files again even if the same content was read to its end before.",
+        )
 
     def handle(self, *args, **options) -> None:
         if options["batch_size"] < 1:
@@ -53,8 +57,9 @@ class Command(BaseCommand):
             raise CommandError(f"No such file or folder: {', '.join(missing)}")
         self._started = time.monotonic()
         progress = self._progress if self.stdout.isatty() else None
-        report = import_releases(
-            read_paths(options["paths"]),
+        report = import_files(
+            options["paths"],
+            reread=options["reread"] or self.reread,
             batch_size=options["batch_size"],
             publisher=options["publisher"],
             progress=progress,
@@ -66,8 +71,10 @@ class Command(BaseCommand):
         if self.finish(report):
             sys.exit(1)
 
-    # What a command built on this one (``import_contracts``) does with each batch's ocids.
+    # What a command built on this one (``import_contracts``) does with each batch's ocids,
+    # and whether it must see every release even of a file read before.
     on_batch: BatchHook | None = None
+    reread = False
 
     def finish(self, report: OcdsReport) -> bool:
         """Write what else the command did; whether anything was refused."""
