@@ -30,7 +30,7 @@ from reporting.models import (
 )
 from reporting.periods import period_code, period_label
 from reporting.validation import display_value
-from suppliers.models import CapabilityGroup, Supplier
+from suppliers.models import AwardRecord, CapabilityGroup, Supplier
 
 RATING_METRIC = "overall_rating"
 RATING_COLOURS = {
@@ -403,3 +403,29 @@ def contract_metric_values(contract: Contract, metric_code: str) -> dict[date, D
             metric__code=metric_code,
         ).values_list("period", "value")
     )
+
+
+def awards_to_record(user, *, limit: int = 10) -> list:
+    """The newest award notices of the civil servant's public body that no reporting
+    contract was recorded from yet: where "Record a contract" can start."""
+    body = permissions.buyer_body_id(user)
+    if body is None:
+        return []
+    return list(
+        AwardRecord.objects.filter(buyer_id=body, contract=None)
+        .exclude(ocid__in=Contract.objects.values("ocid"))
+        .order_by("-award_date", "pk")[:limit]
+    )
+
+
+def award_for_contract(user, pk: str | None):
+    """The award notice a contract record starts from (``?award=``), if it is one the
+    user may record: their own body's, or any for a moderator."""
+    if not (pk or "").isdigit():
+        return None
+    award = AwardRecord.objects.filter(pk=int(pk)).first()
+    if award is None:
+        return None
+    if permissions.is_moderator(user) or award.buyer_id == permissions.buyer_body_id(user):
+        return award
+    return None

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef
+from django.db.models import Max, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -328,6 +328,8 @@ def contract_create(
         with transaction.atomic():
             contract._change_reason = "Recorded"
             contract.save()
+            # Its award notice in the public record, if loaded, now points at it.
+            AwardRecord.objects.filter(ocid=contract.ocid, contract=None).update(contract=contract)
     except IntegrityError:
         raise DomainError({"ocid": f"A contract with the id {ocid} is already recorded."}) from None
     return contract
@@ -393,37 +395,15 @@ def _local_date(moment: datetime | None) -> date | None:
     return timezone.localdate(moment) if moment else None
 
 
-def _award_contract_fields(ocid: str, awards: list[AwardRecord]) -> dict[str, Any]:
-    """The contract one process's awards make, or ValueError saying why they make none.
-
-    A Techmap contract has one buyer, one supplier and one category: the buyer is the
-    notice's, the supplier the one every award names, the category the capability group
-    the main CPV code maps to (the moderators' CPV table). The value is the awards' sum,
-    the period runs from the first start to the last end, and a contract past its end is
-    ``terminated`` (the OCDS codelist's word for one no longer in force).
-    """
-    Contract._meta.get_field("ocid").run_validators(ocid)
-    buyer = next((a.buyer for a in awards if a.buyer_id), None)
-    if buyer is None:
-        raise ValueError("the notice names no buyer.")
+def award_contract_values(awards: list[AwardRecord]) -> dict[str, Any]:
+    """What one process's awards (annotated with ``cpv_group_id``) say of its contract:
+    the buyer, the suppliers they name, the category the main CPV code maps to (the
+    moderators' CPV table), the value summed in pounds (None if any is in another
+    currency), the period from the first start to the last end, and a status that is
+    ``terminated`` once the period is over (the OCDS codelist's word for a contract no
+    longer in force). Both the import and the contract form start from this."""
     suppliers = list(dict.fromkeys(s for a in awards for s in a.suppliers.all()))
-    if not suppliers:
-        raise ValueError("no award names a supplier.")
-    if len(suppliers) > 1:
-        raise NotAContract(
-            f"its awards name {len(suppliers)} suppliers and a Techmap contract has one: "
-            "record each supplier's contract by hand."
-        )
-    group_id = next((a.cpv_group_id for a in awards if a.cpv_group_id), None)
-    if group_id is None:
-        code = awards[0].cpv_code or "none given"
-        raise NotAContract(
-            f"CPV code {code} maps to no capability (add it to the CPV table in admin "
-            "if it is technology work)."
-        )
     currencies = {a.currency for a in awards if a.value_amount is not None} - {"", "GBP"}
-    if currencies:
-        raise ValueError(f"value is in {', '.join(sorted(currencies))}; Techmap records pounds.")
     values = [a.value_amount for a in awards if a.value_amount is not None]
     starts = [d for a in awards if (d := _local_date(a.contract_start))]
     ends = [d for a in awards if (d := _local_date(a.contract_end))]
@@ -436,16 +416,58 @@ def _award_contract_fields(ocid: str, awards: list[AwardRecord]) -> dict[str, An
         status = Contract.Status.ACTIVE
     first = awards[0]
     return {
+        "ocid": first.ocid,
         "title": " ".join((first.title or first.award_id).split())[:300],
         "description": first.description,
-        "buyer": buyer,
-        "supplier": suppliers[0],
-        "category_id": group_id,
-        "value": sum(values) if values else None,
+        "buyer": next((a.buyer for a in awards if a.buyer_id), None),
+        "suppliers": suppliers,
+        "category_id": next((a.cpv_group_id for a in awards if a.cpv_group_id), None),
+        "currencies": sorted(currencies),
+        "value": sum(values) if values and not currencies else None,
         "start_date": min(starts, default=None),
         "end_date": end,
         "status": status,
     }
+
+
+def _award_contract_fields(ocid: str, awards: list[AwardRecord]) -> dict[str, Any]:
+    """The contract one process's awards make (:func:`award_contract_values`), or
+    ValueError saying why they make none: a Techmap contract has one buyer, one
+    supplier and one category."""
+    Contract._meta.get_field("ocid").run_validators(ocid)
+    values = award_contract_values(awards)
+    if values["buyer"] is None:
+        raise ValueError("the notice names no buyer.")
+    suppliers = values.pop("suppliers")
+    if not suppliers:
+        raise ValueError("no award names a supplier.")
+    if len(suppliers) > 1:
+        raise NotAContract(
+            f"its awards name {len(suppliers)} suppliers and a Techmap contract has one: "
+            "record each supplier's contract by hand."
+        )
+    if values["category_id"] is None:
+        code = awards[0].cpv_code or "none given"
+        raise NotAContract(
+            f"CPV code {code} maps to no capability (add it to the CPV table in admin "
+            "if it is technology work)."
+        )
+    currencies = values.pop("currencies")
+    if currencies:
+        raise ValueError(f"value is in {', '.join(currencies)}; Techmap records pounds.")
+    del values["ocid"]
+    return {**values, "supplier": suppliers[0]}
+
+
+def awards_of_process(ocids: Iterable[str]) -> QuerySet[AwardRecord]:
+    """The awards of ``ocids``, with what :func:`award_contract_values` reads, in order."""
+    return (
+        AwardRecord.objects.filter(ocid__in=set(ocids))
+        .select_related("buyer")
+        .prefetch_related("suppliers")
+        .annotate(cpv_group_id=cpv_capability_group(OuterRef("cpv_code")))
+        .order_by("ocid", "award_date", "pk")
+    )
 
 
 def contracts_from_awards(*, ocids: Iterable[str], actor: User | None = None) -> OcdsImportResult:
@@ -458,14 +480,7 @@ def contracts_from_awards(*, ocids: Iterable[str], actor: User | None = None) ->
     changed it, through the same contract check every write asks.
     """
     result = OcdsImportResult()
-    awards = (
-        AwardRecord.objects.filter(ocid__in=set(ocids))
-        .select_related("buyer")
-        .prefetch_related("suppliers")
-        .annotate(cpv_group_id=cpv_capability_group(OuterRef("cpv_code")))
-        .order_by("ocid", "award_date", "pk")
-    )
-    for ocid, group in groupby(awards, key=attrgetter("ocid")):
+    for ocid, group in groupby(awards_of_process(ocids), key=attrgetter("ocid")):
         process = list(group)
         try:
             fields = _award_contract_fields(ocid, process)

@@ -119,7 +119,19 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_new(request: HttpRequest) -> HttpResponse:
     if not permissions.can_create_contract(request.user):
         return _deny(request)
-    form = forms.ContractForm(request.POST or None)
+    # Started from an award notice in the public record: its details filled in.
+    award = selectors.award_for_contract(request.user, request.GET.get("award"))
+    initial = {}
+    if award is not None:
+        values = services.award_contract_values(list(services.awards_of_process([award.ocid])))
+        suppliers = values.pop("suppliers")
+        initial = {
+            **{k: v for k, v in values.items() if k in services.CONTRACT_FIELDS},
+            "ocid": award.ocid,
+            "supplier": suppliers[0] if len(suppliers) == 1 else None,
+            "category": values["category_id"],
+        }
+    form = forms.ContractForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             contract = services.contract_create(actor=request.user, **form.cleaned_data)
@@ -128,7 +140,13 @@ def contract_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Contract {contract.ocid} recorded.")
             return redirect("reporting:contract", contract.pk)
-    return render(request, "reporting/contract_form.html", {"form": form, "contract": None})
+    context = {
+        "form": form,
+        "contract": None,
+        "award": award,
+        "awards": [] if award else selectors.awards_to_record(request.user),
+    }
+    return render(request, "reporting/contract_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from reporting.models import Contract
 from suppliers.models import AwardRecord, Supplier
@@ -201,3 +202,55 @@ def test_the_real_contracts_finder_fixture(tmp_path):
     assert "Traceback" not in out
     code, out, _ = run(FIXTURE)
     assert "Contracts: created 0, updated 0, unchanged 37, passed over 103, refused 0." in out
+
+
+# --- Recording a contract from its award notice (the web form) ---------------------------------
+
+
+def test_a_civil_servant_starts_a_contract_from_their_bodys_award(tmp_path, registered, client):
+    body, supplier = registered
+    code, _, _ = run(
+        write(tmp_path, release("ocds-test01-web-1", "01234567", cpv="45000000"))  # no category
+    )
+    award = AwardRecord.objects.get()
+    buyer = factories.CivilServantFactory(public_body=body)
+    client.force_login(buyer)
+    page = client.get(reverse("reporting:contract_new")).content.decode()
+    assert f"?award={award.pk}" in page  # offered: not recorded yet
+    page = client.get(reverse("reporting:contract_new"), {"award": award.pk}).content.decode()
+    assert "Filled in from the award notice" in page
+    assert 'value="ocds-test01-web-1"' in page and 'value="Case management system"' in page
+    assert f'<option value="{supplier.pk}" selected>' in page
+    group = factories.CapabilityGroupFactory()
+    response = client.post(
+        reverse("reporting:contract_new"),
+        {
+            "ocid": "ocds-test01-web-1",
+            "title": "Case management system",
+            "supplier": supplier.pk,
+            "category": group.pk,
+            "status": "active",
+        },
+    )
+    assert response.status_code == 302
+    contract = Contract.objects.get()
+    assert AwardRecord.objects.get().contract == contract  # the notice now points at it
+    page = client.get(reverse("reporting:contract_new")).content.decode()
+    assert f"?award={award.pk}" not in page
+
+
+@pytest.mark.parametrize("who", ["other_body", "owner", "moderator"])
+def test_only_the_buyer_or_a_moderator_starts_from_an_award(
+    tmp_path, registered, client, request, who
+):
+    run(write(tmp_path, release("ocds-test01-web-2", "01234567")))
+    award = AwardRecord.objects.get()
+    users = {
+        "other_body": lambda: factories.CivilServantFactory(),
+        "owner": lambda: request.getfixturevalue("owner"),
+        "moderator": lambda: factories.ModeratorFactory(),
+    }
+    client.force_login(users[who]())
+    response = client.get(reverse("reporting:contract_new"), {"award": award.pk})
+    filled = "Filled in from the award notice" in response.content.decode()
+    assert filled == (who == "moderator")
