@@ -320,6 +320,10 @@ def _empty_public_record() -> None:
             "DELETE FROM suppliers_historicalsupplier WHERE id IN "
             "(SELECT id FROM suppliers_supplier WHERE from_public_records)"
         )
+        cursor.execute(
+            "DELETE FROM suppliers_supplier_capabilities WHERE supplier_id IN "
+            "(SELECT id FROM suppliers_supplier WHERE from_public_records)"
+        )
         cursor.execute("DELETE FROM suppliers_supplier WHERE from_public_records")
         cursor.execute(
             "DELETE FROM accounts_publicbodyidentifier WHERE public_body_id IN "
