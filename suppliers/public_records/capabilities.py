@@ -72,7 +72,7 @@ def link_cpv_capabilities(*, supplier_ids: Iterable[int] | None = None) -> set[i
     """Set the capabilities of the suppliers from public records among ``supplier_ids``
     (all of them when None) to those their awards' CPV codes map to.
 
-    Two set-based statements (remove, add), in the caller's transaction. Returns the ids
+    One set-based statement (remove and add), in the caller's transaction. Returns the ids
     of the suppliers whose capabilities changed: the caller refreshes their search
     vectors and facet arrays (``suppliers.services.refresh_search_vectors``). Safe to
     run any number of times: a second run changes nothing.
@@ -84,33 +84,33 @@ def link_cpv_capabilities(*, supplier_ids: Iterable[int] | None = None) -> set[i
     through = Supplier.capabilities.through._meta.db_table
     supplier = Supplier._meta.db_table
     scope = "AND t.supplier_id = ANY(%(ids)s)" if scoped else ""
-    wanted = _wanted_sql(scoped)
-    params = {"ids": ids}
-    changed: set[int] = set()
+    # One statement: the wanted pairs are worked out once for the removal and the addition
+    # (both see the same snapshot, and touch different rows).
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            DELETE FROM {through} t
-            USING {supplier} s
-            WHERE s.id = t.supplier_id AND s.from_public_records {scope}
-              AND (t.supplier_id, t.capability_id) NOT IN (
-                  SELECT supplier_id, capability_id FROM ({wanted}) w
-              )
-            RETURNING t.supplier_id
+            WITH wanted AS ({_wanted_sql(scoped)}),
+            removed AS (
+                DELETE FROM {through} t
+                USING {supplier} s
+                WHERE s.id = t.supplier_id AND s.from_public_records {scope}
+                  AND NOT EXISTS (
+                      SELECT 1 FROM wanted w
+                      WHERE w.supplier_id = t.supplier_id AND w.capability_id = t.capability_id
+                  )
+                RETURNING t.supplier_id
+            ),
+            added AS (
+                INSERT INTO {through} (supplier_id, capability_id)
+                SELECT supplier_id, capability_id FROM wanted
+                ON CONFLICT DO NOTHING
+                RETURNING supplier_id
+            )
+            SELECT supplier_id FROM removed UNION SELECT supplier_id FROM added
             """,
-            params,
+            {"ids": ids},
         )
-        changed.update(row[0] for row in cursor.fetchall())
-        cursor.execute(
-            f"""
-            INSERT INTO {through} (supplier_id, capability_id)
-            SELECT w.supplier_id, w.capability_id FROM ({wanted}) w
-            ON CONFLICT DO NOTHING
-            RETURNING supplier_id
-            """,
-            params,
-        )
-        changed.update(row[0] for row in cursor.fetchall())
+        changed = {row[0] for row in cursor.fetchall()}
     return changed
 
 
