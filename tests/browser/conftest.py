@@ -34,6 +34,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 BROWSER_DIR = Path(__file__).resolve().parent
 PASSWORD = "correct-horse-battery"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
+# The widths assert_accessible_at_widths checks: a small phone's and a desktop's, in CSS px.
+WIDTHS = (375, 1280)
+VIEWPORT_HEIGHT = 900
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -184,10 +187,33 @@ def assert_accessible() -> Callable[[object], None]:
         ]
         if violations:
             listing = "\n".join(_describe(v) for v in violations)
+            width = (page.viewport_size or {}).get("width")
             pytest.fail(
-                f"{len(violations)} accessibility violation(s) on {page.url}:\n{listing}",
+                f"{len(violations)} accessibility violation(s) on {page.url} "
+                f"at {width} px wide:\n{listing}",
                 pytrace=False,
             )
+
+    return check
+
+
+@pytest.fixture
+def assert_accessible_at_widths(assert_accessible) -> Callable[[object], None]:
+    """Call with a page: runs ``assert_accessible`` at each of ``WIDTHS`` (a phone's, a
+    desk's) on the page as it is, resizing in place (no reload, so a form's state stays),
+    then puts the page back at its own size."""
+
+    def check(page) -> None:
+        original = page.viewport_size
+        try:
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": VIEWPORT_HEIGHT})
+                # Let the page's media-query listeners (GOV.UK Frontend's menu) react.
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+                assert_accessible(page)
+        finally:
+            if original:
+                page.set_viewport_size(original)
 
     return check
 
