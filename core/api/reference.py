@@ -10,14 +10,30 @@ from __future__ import annotations
 
 import functools
 import http
+import re
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 METHODS = ("get", "post", "put", "patch", "delete")
 # Section titles for tags that do not read well capitalised; the rest are capitalised.
 TAG_TITLES = {"my": "Your suppliers", "den": "Innovation den", "": "Start here"}
+
+
+# drf-spectacular adds each enum's choices to its description, one "* `code` - label" line
+# each: the page says how many values there are instead (the schema lists them).
+_CHOICE_LINE = re.compile(r"^\* `[^`]*` - .*$", re.MULTILINE)
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+
+
+def _text(description: str) -> SafeString:
+    """A schema description as HTML: without the enum choice lists, `code` in <code>."""
+    text = _CHOICE_LINE.sub("", description or "").strip()
+    html = _INLINE_CODE.sub(r"<code>\1</code>", escape(text))
+    return mark_safe(re.sub(r"\s*\n\s*", " ", html))  # escaped just above
 
 
 @dataclass(frozen=True)
@@ -26,13 +42,13 @@ class Parameter:
     where: str  # path, query or header
     type: str
     required: bool
-    description: str
+    description: SafeString
 
 
 @dataclass(frozen=True)
 class Response:
     code: str
-    description: str
+    description: SafeString
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,7 @@ class Operation:
     method: str
     path: str
     summary: str
-    description: str
+    description: SafeString
     parameters: list[Parameter] = field(default_factory=list)
     body: str = ""  # the request body's media types and component, if it takes one
     responses: list[Response] = field(default_factory=list)
@@ -60,7 +76,12 @@ def _type(schema: dict) -> str:
     if "$ref" in schema:
         return schema["$ref"].rsplit("/", 1)[-1]
     kind = schema.get("type", "string")
-    return f"{kind} ({schema['format']})" if schema.get("format") else kind
+    if schema.get("format"):
+        kind = f"{kind} ({schema['format']})"
+    if "enum" in schema:
+        values = [value for value in schema["enum"] if value not in ("", None)]
+        kind = f"{kind}, one of {len(values)} values"
+    return kind
 
 
 def _body(request_body: dict | None) -> str:
@@ -73,13 +94,13 @@ def _body(request_body: dict | None) -> str:
     return ", ".join(dict.fromkeys(parts))
 
 
-def _response_description(code: str, response: dict) -> str:
+def _response_description(code: str, response: dict) -> SafeString:
     if response.get("description"):
-        return response["description"]
+        return _text(response["description"])
     try:
-        return http.HTTPStatus(int(code)).phrase
+        return _text(http.HTTPStatus(int(code)).phrase)
     except ValueError:
-        return ""
+        return _text("")
 
 
 def sections_from_schema(schema: dict) -> list[Section]:
@@ -97,14 +118,14 @@ def sections_from_schema(schema: dict) -> list[Section]:
                     method=method.upper(),
                     path=path,
                     summary=operation.get("summary", ""),
-                    description=operation.get("description", ""),
+                    description=_text(operation.get("description", "")),
                     parameters=[
                         Parameter(
                             name=parameter["name"],
                             where=parameter.get("in", ""),
                             type=_type(parameter.get("schema", {})),
                             required=bool(parameter.get("required")),
-                            description=parameter.get("description", ""),
+                            description=_text(parameter.get("description", "")),
                         )
                         for parameter in parameters
                     ],

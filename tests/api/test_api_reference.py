@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from core.api import reference
+from tests.helpers import assert_no_raw_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,21 @@ def test_operations_are_grouped_by_tag_with_a_contents_list(client, schema):
     suppliers = page.split('id="tag-suppliers"')[1].split("<h2 ")[0]
     assert 'data-operation="GET /api/v1/suppliers/"' in suppliers
     assert "Search published suppliers" in suppliers
+
+
+def test_descriptions_show_code_as_code_and_no_enum_dumps(client):
+    page = client.get("/api/v1/reference/").content.decode()
+    # drf-spectacular's "* `code` - label" choice lists are left to the schema...
+    assert "* `" not in html.unescape(page)
+    assert "one of 12 values" in page  # ...the page counts them (the 12 ITL1 regions)
+    assert "<code>/api/v1/suppliers/?capability=penetration-testing</code>" in page
+    assert_no_raw_codes(page)  # codes appear only as code, as on every page of the site
+
+
+def test_a_description_is_escaped_before_it_becomes_html():
+    assert reference._text("Use `<b>` & <i>x</i>\n\n* `a` - A") == (
+        "Use <code>&lt;b&gt;</code> &amp; &lt;i&gt;x&lt;/i&gt;"
+    )
 
 
 def test_the_schema_is_built_once_per_process(client, django_assert_num_queries):
