@@ -349,8 +349,8 @@ class SupplierQuerySerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=[]),
         required=False,
         max_length=MAX_VALUES,
-        help_text="Regions served (any of them): ITL1 codes such as TLI, or slugs such as "
-        "london; see /api/v1/regions/.",
+        help_text="Regions served (any of them): ITL1 codes such as `TLI`, or slugs such as "
+        "`london`; see `/api/v1/regions/`.",
     )
     sme = serializers.ChoiceField(
         choices=[("true", "SMEs only"), ("false", "Large suppliers only")],

@@ -46,6 +46,9 @@ def endpoints(patterns, prefix: str = "") -> Iterator[tuple[str, str]]:
         "ApiIndex",
         {
             "schema": serializers.URLField(help_text="The OpenAPI 3 schema."),
+            "reference": serializers.URLField(
+                help_text="The API reference: every operation, as a web page."
+            ),
             "docs": serializers.URLField(help_text="The schema as browsable docs."),
             "endpoints": serializers.DictField(
                 child=serializers.URLField(),
@@ -66,11 +69,12 @@ class ApiIndex(ApiView):
         links = {
             name: request.build_absolute_uri(base + route)
             for name, route in endpoints(api_urls.urlpatterns)
-            if name not in {"api-schema", "api-docs"}
+            if name not in {"api-schema", "api-reference", "api-docs"}
         }
         return Response(
             {
                 "schema": request.build_absolute_uri(reverse("api-schema")),
+                "reference": request.build_absolute_uri(reverse("api-reference")),
                 "docs": request.build_absolute_uri(reverse("api-docs")),
                 "endpoints": dict(sorted(links.items())),
             }

@@ -8,6 +8,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from core.api.reference import api_reference
 from suppliers import api as suppliers_api
 from techmap.api_index import ApiIndex
 
@@ -26,6 +27,8 @@ router.register("awards", suppliers_api.AwardViewSet, basename="awards")
 urlpatterns = [
     path("", ApiIndex.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The reference built from the schema, server-rendered: the primary docs (no JavaScript).
+    path("reference/", api_reference, name="api-reference"),
     # Swagger UI with its start-up script served as a file (docs/?script), and its <style>
     # nonced, so the docs work under the Content Security Policy (settings).
     path(

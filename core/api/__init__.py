@@ -62,12 +62,13 @@ How to add an endpoint (engagement, reporting, den, …)
    database when the schema is built), or accept unknown values. Text parameters get the
    NUL/length guard in the schema automatically.
 
-8. **Schema.** drf-spectacular builds ``/api/v1/schema/`` (Swagger UI at ``/api/v1/docs/``,
-   served from drf-spectacular-sidecar's static files). The ``AutoSchema`` below adds the
-   400/401/403/404/429 error responses, with examples, to every operation (and 409 to every
-   write), so only success responses (and extra ones, such as 304) need ``@extend_schema``.
-   Give each operation a ``summary``. Two choice fields with the same name (``status``) need
-   an entry in ``SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]``.
+8. **Schema.** drf-spectacular builds ``/api/v1/schema/``; ``/api/v1/reference/`` renders it
+   as a GOV.UK page (core/api/reference.py, the primary docs: no JavaScript needed), and
+   Swagger UI at ``/api/v1/docs/`` (drf-spectacular-sidecar's static files) is the extra.
+   The ``AutoSchema`` below adds the 400/401/403/404/429 error responses, with examples, to
+   every operation (and 409 to every write), so only success responses (and extra ones,
+   such as 304) need ``@extend_schema``. Give each operation a ``summary``. Two choice fields
+   with the same name (``status``) need an entry in ``SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]``.
 
 9. **Throttling** is on for every view: ``anon`` (by IP), ``user`` (browser session) and
    ``token`` (per API token) fixed-window rates from the settings ``API_THROTTLE_*``; the

@@ -5,8 +5,15 @@ Every test in tests/browser/ is marked ``browser``. Fixtures:
 - ``page``: a Playwright sync ``Page`` whose relative URLs (``page.goto("/")``) go to
   ``live_server``. Using it brings in ``live_server`` and so ``transactional_db``, with
   the migrations' reference data (public bodies, regions, taxonomy) restored first.
+- ``new_page(**context_options)``: another such page in a browser context of its own
+  (another person, or ``java_script_enabled=False``); closed at the end of the test.
+- Site-wide checks on every page load of those pages, failing the test at teardown: no
+  element id used twice, no raw code (size band, region code, capability slug) shown
+  where its name belongs (``tests.helpers.assert_no_raw_codes``).
 - ``assert_accessible(page)``: runs axe-core on the current page and fails listing
   every violation tagged wcag2a, wcag2aa, wcag21aa or wcag22aa.
+- ``assert_accessible_at_widths(page)``: the same at 375 and 1280 px wide (``WIDTHS``),
+  resizing the page in place.
 - ``sign_in(page, user)``: signs a user in through the real sign-in form (factory
   users have the password ``correct-horse-battery`` and a verified email).
 - ``sent_emails()``: delivers the pending outbox emails, then returns every
@@ -20,6 +27,7 @@ notice naming what is missing, unless ``TECHMAP_REQUIRE_BROWSER=1``, which fails
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -34,6 +42,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 BROWSER_DIR = Path(__file__).resolve().parent
 PASSWORD = "correct-horse-battery"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
+# The widths assert_accessible_at_widths checks: a small phone's and a desktop's, in CSS px.
+WIDTHS = (375, 1280)
+VIEWPORT_HEIGHT = 900
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -136,21 +147,98 @@ def _browser(django_db_setup, django_db_blocker) -> Iterator[object]:
                 connections.close_all()
 
 
+# Every element id on a page, once: a label's for=, an error summary's link and aria-* all
+# find their element by id, and a repeated one points them at the wrong element. One call
+# returns the repeated ids and the page's HTML, so both come from the same document.
+PAGE_STATE_JS = """() => {
+  const counts = new Map();
+  for (const element of document.querySelectorAll("[id]")) {
+    counts.set(element.id, (counts.get(element.id) || 0) + 1);
+  }
+  return [[...counts].filter(([, count]) => count > 1), document.documentElement.outerHTML];
+}"""
+
+
+def page_problems(page) -> list[str]:
+    """What the site-wide checks find on the page as it is: repeated element ids, and raw
+    codes shown where a name belongs (``tests.helpers.assert_no_raw_codes``)."""
+    from tests.helpers import assert_no_raw_codes
+
+    repeated, html = page.evaluate(PAGE_STATE_JS)
+    problems = [f"id {element_id!r} is on {count} elements" for element_id, count in repeated]
+    try:
+        assert_no_raw_codes(html)
+    except AssertionError as error:
+        problems.append(str(error))
+    return problems
+
+
+def _check_on_load(problems: dict[str, list[str]]) -> Callable[[object], None]:
+    """A page "load" handler recording ``page_problems`` with the URLs they were seen on.
+
+    Playwright runs it beside the test's own calls, so the test may have moved on: when the
+    page is already navigating away (a script's redirect) the next load is checked instead.
+    """
+
+    def check(page) -> None:
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            url, found = page.url, page_problems(page)
+        except PlaywrightError:
+            return
+        for problem in found:
+            problems.setdefault(problem, []).append(url)
+
+    return check
+
+
 @pytest.fixture
-def page(_browser, django_db_serialized_rollback, live_server) -> Iterator[object]:
-    """A fresh browser context (no cookies) with a page pointed at the live server.
+def new_page(_browser, django_db_serialized_rollback, live_server) -> Iterator[Callable]:
+    """Call for a page in a fresh browser context (no cookies) pointed at the live server:
+    another person in the same journey. Keyword arguments go to ``Browser.new_context``
+    (``java_script_enabled=False``…). Contexts close at the end of the test.
+
+    Every page load in it runs the site-wide checks (``page_problems``: unique element ids,
+    no raw codes where a name belongs); the test fails at teardown listing what they found,
+    with the URLs where they found it.
 
     live_server makes the test transactional, and the flush after each such test
     empties every table, including the reference data that migrations seed (public
     bodies, regions, capabilities…). Serialized rollback puts that data back first.
     """
-    context = _browser.new_context(base_url=live_server.url, locale="en-GB")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    contexts = []
+    problems: dict[str, list[str]] = {}
+
+    def make(**options) -> object:
+        options = {"base_url": live_server.url, "locale": "en-GB", **options}
+        context = _browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("load", _check_on_load(problems))
+        return page
+
     try:
-        yield page
+        yield make
     finally:
-        context.close()
+        for context in contexts:
+            for open_page in context.pages:
+                with contextlib.suppress(Exception):
+                    open_page.evaluate("0")  # lets a last load's check finish first
+            context.close()
+    if problems:
+        listing = "\n".join(
+            f"- {problem}\n  on {', '.join(dict.fromkeys(urls))}"
+            for problem, urls in problems.items()
+        )
+        pytest.fail(f"site-wide page checks failed:\n{listing}", pytrace=False)
+
+
+@pytest.fixture
+def page(new_page) -> object:
+    """A Playwright page in a fresh browser context, at the live server (see ``new_page``)."""
+    return new_page()
 
 
 def _describe(violation: dict) -> str:
@@ -184,10 +272,33 @@ def assert_accessible() -> Callable[[object], None]:
         ]
         if violations:
             listing = "\n".join(_describe(v) for v in violations)
+            width = (page.viewport_size or {}).get("width")
             pytest.fail(
-                f"{len(violations)} accessibility violation(s) on {page.url}:\n{listing}",
+                f"{len(violations)} accessibility violation(s) on {page.url} "
+                f"at {width} px wide:\n{listing}",
                 pytrace=False,
             )
+
+    return check
+
+
+@pytest.fixture
+def assert_accessible_at_widths(assert_accessible) -> Callable[[object], None]:
+    """Call with a page: runs ``assert_accessible`` at each of ``WIDTHS`` (a phone's, a
+    desk's) on the page as it is, resizing in place (no reload, so a form's state stays),
+    then puts the page back at its own size."""
+
+    def check(page) -> None:
+        original = page.viewport_size
+        try:
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": VIEWPORT_HEIGHT})
+                # Let the page's media-query listeners (GOV.UK Frontend's menu) react.
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+                assert_accessible(page)
+        finally:
+            if original:
+                page.set_viewport_size(original)
 
     return check
 

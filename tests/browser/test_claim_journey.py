@@ -34,7 +34,7 @@ def _continue(page) -> None:
 
 
 def test_claim_a_profile_from_public_records(
-    page, live_server, assert_accessible, sign_in, sent_emails
+    page, new_page, assert_accessible, sign_in, sent_emails
 ):
     buyer = factories.PublicBodyFactory(name="Ministry of Maps", slug="ministry-of-maps")
     supplier = factories.SupplierFactory(
@@ -132,8 +132,7 @@ def test_claim_a_profile_from_public_records(
     assert_accessible(page)
 
     # A moderator approves it in Django admin, seeing both numbers side by side.
-    mod_context = page.context.browser.new_context(base_url=live_server.url)
-    mod_page = mod_context.new_page()
+    mod_page = new_page()
     sign_in(mod_page, moderator)
     mod_page.goto("/admin/suppliers/supplierclaim/")
     row = mod_page.locator("#result_list tbody tr", has_text="Heron Data Ltd")
@@ -143,7 +142,7 @@ def test_claim_a_profile_from_public_records(
     mod_page.get_by_role("button", name="Go").click()
     # Wait for the answer page: is_visible() alone reads the page before the POST returns.
     expect(mod_page.get_by_text("Approved 1 claim(s).")).to_be_visible()
-    mod_context.close()
+    mod_page.context.close()
 
     supplier.refresh_from_db()
     assert supplier.from_public_records is False and supplier.claimed_at is not None

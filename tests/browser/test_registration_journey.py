@@ -23,7 +23,7 @@ def _continue(page) -> None:
 
 
 def test_register_invite_submit_approve_search_and_revise(
-    page, live_server, assert_accessible, sign_in, sent_emails
+    page, new_page, assert_accessible, sign_in, sent_emails
 ):
     owner = factories.UserFactory(email="founder@heron-data.example.co.uk")
     colleague = factories.UserFactory(email="colleague@heron-data.example.co.uk")
@@ -118,15 +118,14 @@ def test_register_invite_submit_approve_search_and_revise(
     page.get_by_role("button", name="Send invitation").click()
     assert_accessible(page)
     link = _link(sent_emails(), colleague.email, r"https?://\S+/suppliers/invitations/\S+/")
-    colleague_context = page.context.browser.new_context(base_url=live_server.url)
-    colleague_page = colleague_context.new_page()
+    colleague_page = new_page()
     sign_in(colleague_page, colleague)
     colleague_page.goto(link)
     assert_accessible(colleague_page)
     colleague_page.get_by_role("button", name="Accept the invitation").click()
     assert SupplierMembership.objects.get(supplier=supplier, user=colleague).role == "member"
     assert_accessible(colleague_page)
-    colleague_context.close()
+    colleague_page.context.close()
 
     # Check answers and submit.
     page.goto(f"/suppliers/{supplier.slug}/register/check/")
@@ -138,8 +137,7 @@ def test_register_invite_submit_approve_search_and_revise(
     assert supplier.status == Supplier.Status.PENDING_REVIEW
 
     # A moderator approves it in Django admin (axe is not run on admin pages).
-    mod_context = page.context.browser.new_context(base_url=live_server.url)
-    mod_page = mod_context.new_page()
+    mod_page = new_page()
     sign_in(mod_page, moderator)
     mod_page.goto("/admin/suppliers/supplierforreview/")
     mod_page.get_by_role("link", name="Heron Data Co").click()
@@ -173,7 +171,7 @@ def test_register_invite_submit_approve_search_and_revise(
     mod_page.get_by_role("link", name="Heron Data Co").click()
     assert mod_page.locator("#differences").get_by_text("Data and AI for government").is_visible()
     mod_page.get_by_role("button", name="Approve").click()
-    mod_context.close()
+    mod_page.context.close()
     page.goto(f"/suppliers/{supplier.slug}/")
     assert page.get_by_text("Data and AI for government").first.is_visible()
     assert_accessible(page)

@@ -93,18 +93,14 @@ def test_shell_pages_are_accessible(page, assert_accessible, path):
     assert_accessible(page)
 
 
-def test_signing_in_and_out_works_without_javascript(_browser, live_server):
+def test_signing_in_and_out_works_without_javascript(new_page):
     user = factories.UserFactory()
-    context = _browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto("/account/login/")
-        page.get_by_label("Email address").fill(user.email)
-        page.get_by_label("Password").fill("correct-horse-battery")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(re.compile(r"/$"))
-        page.get_by_role("button", name="Sign out").click()
-        page.wait_for_url(re.compile(r"/$"))
-        assert page.get_by_role("link", name="Sign in").first.is_visible()
-    finally:
-        context.close()
+    page = new_page(java_script_enabled=False)
+    page.goto("/account/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.get_by_role("link", name="Sign in").first.is_visible()

@@ -1,0 +1,18 @@
+"""The API reference passes axe at a phone's and a desk's width; Swagger UI points to it."""
+
+from __future__ import annotations
+
+
+def test_the_api_reference_is_accessible(page, assert_accessible_at_widths):
+    page.goto("/api/v1/reference/")
+    assert page.get_by_role("heading", name="API reference", level=1).is_visible()
+    assert page.get_by_role("heading", name="Search published suppliers").is_visible()
+    assert_accessible_at_widths(page)
+    page.get_by_role("link", name="Suppliers", exact=True).last.click()
+    assert page.url.endswith("#tag-suppliers")
+
+
+def test_swagger_ui_links_to_the_reference(page):
+    page.goto("/api/v1/docs/")
+    page.get_by_role("link", name="API reference").click()
+    assert page.get_by_role("heading", name="API reference", level=1).is_visible()
