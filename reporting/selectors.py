@@ -28,7 +28,7 @@ from reporting.models import (
     ReportValue,
     SupplierScore,
 )
-from reporting.periods import by_quarter, period_code, period_label
+from reporting.periods import by_quarter, period_code, period_label, quarters_between
 from reporting.validation import display_value
 from suppliers.models import CapabilityGroup, Supplier
 
@@ -125,7 +125,7 @@ def contract_page(contract: Contract, user) -> dict:
             "value": rated[period][0] if period in rated else None,
             "text": rated[period][1] if period in rated else "No report",
         }
-        for period, _ in by_quarter(sorted(rated), lambda p: p)
+        for period in (quarters_between(min(rated), max(rated)) if rated else [])
     ]
     return {"rows": rows, "ratings": ratings, "trail": trail}
 
