@@ -16,6 +16,7 @@ from reporting.comparison import run_comparison
 from reporting.models import Rating
 from reporting.periods import period_code, period_label
 from reporting.templatetags.reporting_tags import better_than, better_than_sentence
+from reporting.validation import lower_first
 from tests import factories
 from tests.reporting.factories import ContractFactory, last_quarter
 
@@ -274,6 +275,20 @@ def test_empty_report_form_lists_every_missing_measure(client, owner, contract, 
 
 
 # --- 8. Names written as they are spelt ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "mid_sentence"),
+    [
+        ("Overall KPI rating", "overall KPI rating"),
+        ("Spend with SME subcontractors", "spend with SME subcontractors"),
+        ("SME subcontract spend", "SME subcontract spend"),
+        ("A", "a"),
+        ("", ""),
+    ],
+)
+def test_a_name_mid_sentence_keeps_its_abbreviations(name, mid_sentence):
+    assert lower_first(name) == mid_sentence
 
 
 def test_names_keep_their_capitals(client, owner, contract, ranked):
