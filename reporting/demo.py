@@ -130,7 +130,9 @@ def seed(*, rng: random.Random, options: dict, log: Callable[[str], None]) -> No
                 category=category,
                 value=Decimal(rng.randrange(200, 25000) * 1000),
                 start_date=start,
-                end_date=start + timedelta(days=365 * rng.randint(3, 5)),
+                # 4 to 6 years from a start at most 3 years ago: every demo contract is
+                # still running, so "Active" is true and each reported quarter is in it.
+                end_date=start + timedelta(days=365 * rng.randint(4, 6)),
                 status=Contract.Status.ACTIVE,
                 created_by=buyer_user if demo_pick else None,
             )

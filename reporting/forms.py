@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from core.validators import no_line_breaks
 from reporting.models import Contract, MetricDefinition, Rating, ReportingScheme, Unit
 from reporting.periods import period_code, period_label
-from reporting.validation import fmt, rating_key
+from reporting.validation import clean_values, fmt, lower_first, rating_key
 from suppliers.models import CapabilityGroup, Supplier
 
 UNIT_HINTS = {
@@ -77,7 +77,7 @@ class ReportForm(forms.Form):
                         (rating_key(r), r.label) for r in sorted(Rating, key=lambda r: -r.value)
                     ],
                     widget=forms.RadioSelect,
-                    error_messages={"required": f"Choose the {metric.name.lower()}"},
+                    error_messages={"required": f"Choose the {lower_first(metric.name)}"},
                 )
                 value_field = Field.radios(name, legend_size=Size.SMALL, small=True)
             else:
@@ -86,13 +86,13 @@ class ReportForm(forms.Form):
                     help_text=metric_hint(metric),
                     required=False,
                     max_length=30,
-                    error_messages={"required": f"Enter {metric.name.lower()}"},
+                    error_messages={"required": f"Enter {lower_first(metric.name)}"},
                 )
                 value_field = Field.text(
                     name, label_size=Size.SMALL, field_width=10, inputmode="decimal"
                 )
             self.fields[f"comment_{metric.code}"] = forms.CharField(
-                label=f"Comment on {metric.name.lower()} (optional)",
+                label=f"Comment on {lower_first(metric.name)} (optional)",
                 required=False,
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
@@ -100,6 +100,17 @@ class ReportForm(forms.Form):
             layout += [value_field, Field.textarea(f"comment_{metric.code}", rows=2)]
         self.helper = FormHelper()
         self.helper.layout = Layout(*layout, Button("submit", submit_label))
+
+    def clean(self):
+        cleaned = super().clean()
+        # The scheme's own check (reporting.validation, which the service runs again), here
+        # too so that a form missing its quarter still lists every missing value at once.
+        checked = clean_values(self.metrics, self.values(), self.comments())
+        for code, problem in checked.errors.items():
+            name = f"value_{code}"
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, problem.message)
+        return cleaned
 
     def values(self) -> dict[str, str]:
         return {m.code: self.cleaned_data.get(f"value_{m.code}") or "" for m in self.metrics}

@@ -7,7 +7,11 @@ guess whether a "Q1" is a calendar or a financial-year quarter.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import TypeVar
+
+T = TypeVar("T")
 
 QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[Qq]([1-4])\s*$")
 # The form a period takes in the API (OpenAPI pattern).
@@ -83,6 +87,19 @@ def quarters_between(first: date, last: date) -> list[date]:
         result.append(current)
         current = add_quarters(current, 1)
     return result
+
+
+def by_quarter(items: Iterable[T], period_of: Callable[[T], date]) -> list[tuple[date, list[T]]]:
+    """``items`` (in period order) grouped by quarter, with every quarter from the first to
+    the last: a quarter with nothing has an empty list, so it shows as a gap rather than
+    being skipped."""
+    items = list(items)
+    if not items:
+        return []
+    grouped: dict[date, list[T]] = {}
+    for item in items:
+        grouped.setdefault(period_of(item), []).append(item)
+    return [(q, grouped.get(q, [])) for q in quarters_between(min(grouped), max(grouped))]
 
 
 def current_quarter(today: date | None = None) -> date:

@@ -28,7 +28,7 @@ from reporting.models import (
     ReportValue,
     SupplierScore,
 )
-from reporting.periods import period_code, period_label
+from reporting.periods import by_quarter, period_code, period_label, quarters_between
 from reporting.validation import display_value
 from suppliers.models import AwardRecord, CapabilityGroup, Supplier
 
@@ -110,17 +110,22 @@ def contract_page(contract: Contract, user) -> dict:
                 result=results.get(report.period),
             )
         )
-    ratings = [
-        {
-            "period": row.report.period,
-            "label": row.report.period_label,
-            "code": row.report.period_code,
-            "value": int(cell[1].value),
-            "text": cell[2],
-        }
-        for row in reversed(rows)
+    rated = {
+        row.report.period: (int(cell[1].value), cell[2])
+        for row in rows
         for cell in row.cells
         if cell[0].code == RATING_METRIC and cell[1] is not None
+    }
+    # Every quarter from the first rated to the last: one without a rating is a gap.
+    ratings = [
+        {
+            "period": period,
+            "label": period_label(period),
+            "code": period_code(period),
+            "value": rated[period][0] if period in rated else None,
+            "text": rated[period][1] if period in rated else "No report",
+        }
+        for period in (quarters_between(min(rated), max(rated)) if rated else [])
     ]
     return {"rows": rows, "ratings": ratings, "trail": trail}
 
@@ -379,12 +384,35 @@ def supplier_metric_comparisons(supplier: Supplier, period: date) -> list[Metric
     return rows
 
 
+@dataclass
+class QuarterGap:
+    """A quarter with nothing to show between quarters with something: shown, not skipped."""
+
+    period: date
+    gap = True
+    composite = None
+
+    @property
+    def period_code(self) -> str:
+        return period_code(self.period)
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)
+
+
 def scorecard(supplier: Supplier) -> dict:
     scores = supplier_scores(supplier)
+    score_rows = [
+        row
+        for period, found in by_quarter(scores, lambda s: s.period)
+        for row in found or [QuarterGap(period)]
+    ]
     latest = scores[-1].period if scores else None
     comparisons = supplier_metric_comparisons(supplier, latest) if latest else []
     return {
         "scores": scores,
+        "score_rows": score_rows,
         "latest": latest,
         "latest_label": period_label(latest) if latest else "",
         "latest_code": period_code(latest) if latest else "",

@@ -182,10 +182,10 @@ def clean_values(
         comment = str(comments.get(code) or "").strip()
         if is_blank(raw):
             if metric.required:
-                result.errors[code] = Problem("required", f"Enter {_lower_first(metric.name)}.")
+                result.errors[code] = Problem("required", f"Enter {lower_first(metric.name)}.")
             elif comment:
                 result.errors[code] = Problem(
-                    "required", f"Enter {_lower_first(metric.name)}, or remove its comment."
+                    "required", f"Enter {lower_first(metric.name)}, or remove its comment."
                 )
             continue
         if "\x00" in comment:  # PostgreSQL stores no NUL character
@@ -205,7 +205,12 @@ def clean_values(
     return result
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
+    """A name to use mid-sentence: “Overall KPI rating” → “overall KPI rating”. Only the
+    first letter changes, and not when the first word is an abbreviation (“SME spend”)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return text
     return text[:1].lower() + text[1:]
 
 

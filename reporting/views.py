@@ -15,7 +15,7 @@ from core.forms import apply_domain_error
 from reporting import charts, exports, forms, permissions, selectors, services
 from reporting.filters import ContractFilter
 from reporting.models import Contract, ContractReport, MetricDefinition
-from reporting.periods import open_periods
+from reporting.periods import by_quarter, open_periods, period_code
 from reporting.validation import display_value
 from suppliers.models import CapabilityGroup, Supplier
 
@@ -179,7 +179,9 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = services.scheme_current()
     reported = set(contract.reports.values_list("period", flat=True))
     periods = open_periods(contract, reported)
-    form = forms.ReportForm(request.POST or None, scheme=scheme, periods=periods)
+    # Bound on every POST: an empty one is a form with everything missing, not a new form.
+    data = request.POST if request.method == "POST" else None
+    form = forms.ReportForm(data, scheme=scheme, periods=periods)
     if request.method == "POST" and form.is_valid():
         try:
             report = services.report_submit(
@@ -306,7 +308,7 @@ def report_revise(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_revise_report(request.user, report):
         return _deny(request)
     form = forms.ReportForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         scheme=report.scheme,
         initial=forms.report_initial(report),
         submit_label="Resubmit report",
@@ -404,21 +406,27 @@ def benchmark(request: HttpRequest, category: str, metric: str) -> HttpResponse:
         if contract:
             marker_values = selectors.contract_metric_values(contract, metric)
     positions = selectors.benchmark_positions(chosen) if chosen else []
-    rows = [
-        {
-            "benchmark": b,
-            "min": display_value(b.metric, b.minimum),
-            "q1": display_value(b.metric, b.q1),
-            "median": display_value(b.metric, b.median),
-            "q3": display_value(b.metric, b.q3),
-            "max": display_value(b.metric, b.maximum),
-            "mean": display_value(b.metric, b.mean),
-            "marker": display_value(b.metric, marker_values[b.period])
-            if b.period in marker_values
-            else "",
-        }
-        for b in series
-    ]
+    quarters = by_quarter(series, lambda b: b.period)
+    rows = []
+    for period, benchmarks in quarters:
+        if not benchmarks:  # a gap, shown as one, not skipped
+            rows.append({"gap": True, "period_code": period_code(period)})
+        for b in benchmarks:
+            rows.append(
+                {
+                    "benchmark": b,
+                    "min": display_value(b.metric, b.minimum),
+                    "q1": display_value(b.metric, b.q1),
+                    "median": display_value(b.metric, b.median),
+                    "q3": display_value(b.metric, b.q3),
+                    "max": display_value(b.metric, b.maximum),
+                    "mean": display_value(b.metric, b.mean),
+                    "marker": display_value(b.metric, marker_values[b.period])
+                    if b.period in marker_values
+                    else "",
+                }
+            )
+    slots = [(period, b) for period, benchmarks in quarters for b in benchmarks or [None]]
     return render(
         request,
         "reporting/benchmark.html",
@@ -428,7 +436,7 @@ def benchmark(request: HttpRequest, category: str, metric: str) -> HttpResponse:
             "series": rows,
             "chosen": chosen,
             "positions": positions,
-            "chart": charts.box_plot(series, marker_values),
+            "chart": charts.box_plot(slots, marker_values, rating=metric_obj.is_rating),
             "contract": contract,
             "periods": [(b.period_code, b.period_label) for b in series],
             "other_metrics": MetricDefinition.objects.filter(scheme=metric_obj.scheme).exclude(
@@ -443,8 +451,8 @@ def scorecard(request: HttpRequest, slug: str) -> HttpResponse:
     supplier = get_object_or_404(Supplier, slug=slug, status=Supplier.Status.PUBLISHED)
     data = selectors.scorecard(supplier)
     points = [
-        (s.period_code, s.composite * 100 if s.composite is not None else None)
-        for s in data["scores"]
+        (row.period_code, row.composite * 100 if row.composite is not None else None)
+        for row in data["score_rows"]
     ]
     return render(
         request,

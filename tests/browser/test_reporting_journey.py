@@ -123,3 +123,25 @@ def test_report_query_accept_compare_scorecard(page, assert_accessible, sign_in,
     page.goto(f"/reporting/contracts/{contract.pk}/")
     assert "do not match the delivery plan" in page.content()
     assert_accessible(page)
+
+
+def test_benchmark_page_fits_a_phone_and_draws_in_the_gov_uk_font(page, assert_accessible, cast):
+    assert run_comparison(full=True).status == "succeeded"
+    page.set_viewport_size({"width": 375, "height": 812})
+    code = cast["contract"].category.code
+    for metric in ("milestones_on_time", "overall_rating"):
+        page.goto(f"/reporting/benchmarks/{code}/{metric}/")
+        # No sideways scrolling of the page: the wide table scrolls in its own region,
+        # which a keyboard can reach.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, metric
+        region = page.get_by_role("region", name=re.compile(r"by quarter$"))
+        assert region.evaluate("r => r.scrollWidth > r.clientWidth")
+        region.focus()
+        assert region.evaluate("r => r === document.activeElement")
+        font = page.evaluate(
+            "getComputedStyle(document.querySelector('svg[role=img] text')).fontFamily"
+        )
+        assert "GDS Transport" in font and "Times" not in font, font
+        assert_accessible(page)
+    axis = page.locator('svg[role=img] text[text-anchor="end"]').all_text_contents()
+    assert axis == ["Good", "Approaching target", "Requires improvement", "Inadequate"]

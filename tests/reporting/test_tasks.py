@@ -8,9 +8,11 @@ import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from reporting import services, tasks
 from reporting.models import ComparisonRun, Contract, ContractReport, MetricBenchmark
+from reporting.periods import contract_period_problem
 from tests import factories
 from tests.reporting.factories import ContractFactory, last_quarter
 
@@ -102,5 +104,11 @@ def test_demo_seeds_contracts_reports_and_a_comparison(db, scheme):
     assert MetricBenchmark.objects.filter(enough_data=False).exists()  # thin categories
     assert MetricBenchmark.objects.filter(outliers__gt=0).exists()
     assert "comparison run" in lines[-1]
+    # The data agrees with itself: nothing "Active" has ended, and every report is for a
+    # quarter within its contract's dates.
+    today = timezone.localdate()
+    assert not Contract.objects.filter(status="active", end_date__lt=today).exists()
+    for report in ContractReport.objects.select_related("contract"):
+        assert contract_period_problem(report.contract, report.period) is None, report
     demo.seed(rng=random.Random(7), options={}, log=lines.append)  # a second seed does nothing
     assert Contract.objects.count() == contracts
