@@ -28,6 +28,11 @@ def profile(request: HttpRequest) -> HttpResponse:
             "is_civil_servant": permissions.is_civil_servant(user),
             "is_moderator": permissions.is_moderator(user),
             "needs_public_body": permissions.needs_public_body(user),
+            # Each organisation the user acts for, linked from here (through the related
+            # name: accounts sits below suppliers and does not import it).
+            "memberships": user.supplier_memberships.select_related("supplier").order_by(
+                "supplier__name"
+            ),
         },
     )
 
@@ -67,7 +72,7 @@ def public_body(request: HttpRequest) -> HttpResponse:
         )
         if membership.status == PublicBodyMembership.Status.ACTIVE:
             messages.success(request, f"You work for {membership.public_body.name}.")
-            return redirect(_next_url(request) or "home")
+            return redirect(_next_url(request) or "user_home")
         messages.info(
             request,
             f"A moderator will check that you work for {membership.public_body.name}. "

@@ -334,7 +334,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "user_home"  # /home/: what waits for each role
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # allauth's forms with GOV.UK labels, hints, messages and a crispy-forms-gds helper.
 ACCOUNT_FORMS = {

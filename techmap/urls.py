@@ -5,10 +5,11 @@ from django.urls import include, path
 
 from core.ocds import views as ocds_views
 from suppliers import api_ocds as awards_ocds
-from techmap import dev_emails, metrics, moderation, views
+from techmap import dev_emails, home, metrics, moderation, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("home/", home.user_home, name="user_home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
