@@ -30,6 +30,7 @@ class HomeItem:
     url: str  # where the work is done (a list, filtered when it can be)
     entries: list[HomeEntry] = field(default_factory=list)
     group: str = ""  # the heading it is shown under ("Early engagement")
+    one: str = ""  # the label for a count of 1 ("question to answer"); label when empty
     # False for what is there to look at rather than act on (alert settings, shortlists).
     needs_action: bool = True
 

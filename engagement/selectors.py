@@ -219,6 +219,7 @@ def home_items(user) -> list[HomeItem]:
                     for q in questions
                 ],
                 group=GROUP,
+                one="question to answer",
             )
         )
         responses, count = first_and_count(
@@ -245,6 +246,7 @@ def home_items(user) -> list[HomeItem]:
                     for r in responses
                 ],
                 group=GROUP,
+                one="response to read",
             )
         )
     supplier_ids = permissions.supplier_ids_for(user)
@@ -279,6 +281,7 @@ def home_items(user) -> list[HomeItem]:
                     for m in matches
                 ],
                 group=GROUP,
+                one="request that matches you, not yet answered",
             )
         )
         responses, count = first_and_count(
@@ -302,6 +305,7 @@ def home_items(user) -> list[HomeItem]:
                     for r in responses
                 ],
                 group=GROUP,
+                one="request you have answered",
                 needs_action=False,
             )
         )
@@ -325,6 +329,7 @@ def home_items(user) -> list[HomeItem]:
                     for s in suppliers
                 ],
                 group=GROUP,
+                one="alert setting",
                 needs_action=False,
             )
         )

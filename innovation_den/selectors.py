@@ -147,6 +147,7 @@ def home_items(user) -> list[HomeItem]:
                     for p in to_score
                 ],
                 group=HOME_GROUP,
+                one="trial to score",
             )
         )
         to_sponsor, count = first_and_count(
@@ -174,6 +175,7 @@ def home_items(user) -> list[HomeItem]:
                     for p in to_sponsor
                 ],
                 group=HOME_GROUP,
+                one="trial to sponsor",
             )
         )
     if user.is_authenticated:
@@ -205,6 +207,7 @@ def home_items(user) -> list[HomeItem]:
                         for p in partnerships
                     ],
                     group=HOME_GROUP,
+                    one="trial you partner in",
                 )
             )
     return items

@@ -482,7 +482,7 @@ def home_items(user, *, today: date | None = None) -> list[HomeItem]:
         items.append(
             HomeItem(
                 "reports_due",
-                f"reports due by {report_due_by(last):%-d %B %Y}",
+                "reports due",
                 due_count,
                 reverse("reporting:yours"),
                 [
@@ -495,6 +495,7 @@ def home_items(user, *, today: date | None = None) -> list[HomeItem]:
                     for c in due
                 ],
                 group=HOME_GROUP,
+                one="report due",
             )
         )
         items.append(
@@ -513,6 +514,7 @@ def home_items(user, *, today: date | None = None) -> list[HomeItem]:
                     for c in overdue
                 ],
                 group=HOME_GROUP,
+                one="report overdue",
             )
         )
         queried, count = first_and_count(
@@ -540,6 +542,7 @@ def home_items(user, *, today: date | None = None) -> list[HomeItem]:
                     for r in queried
                 ],
                 group=HOME_GROUP,
+                one="report the buyer queried",
             )
         )
     body = permissions.buyer_body_id(user)
@@ -565,7 +568,7 @@ def home_items(user, *, today: date | None = None) -> list[HomeItem]:
                         reverse("reporting:report", args=[r.pk]),
                         r.submitted_at,
                         note=(
-                            f"{r.contract.supplier.name} replied"
+                            f"{r.contract.supplier.name} replied to the query; first submitted"
                             if r.status == ContractReport.Status.QUERIED
                             else f"submitted by {r.contract.supplier.name}"
                         ),
@@ -573,6 +576,7 @@ def home_items(user, *, today: date | None = None) -> list[HomeItem]:
                     for r in to_review
                 ],
                 group=HOME_GROUP,
+                one="report to review",
             )
         )
     return items

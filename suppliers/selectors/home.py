@@ -117,6 +117,7 @@ def home_items(user) -> list[HomeItem]:
                 for s in shortlists
             ],
             group="Suppliers",
+            one="shortlist",
             needs_action=False,
         )
     ]

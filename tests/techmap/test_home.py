@@ -108,6 +108,9 @@ def test_owner_lands_on_their_organisations_dashboard(client, world, owner, supp
     assert reverse("engagement:detail", args=[world.matched.pk]) in section(
         html, "requests_to_answer"
     )
+    # One of a kind reads as one; none or many as many.
+    assert "<span data-count>1</span> request that matches you, not yet answered" in html
+    assert "<span data-count>0</span> reports due<" in html
     assert "Answered request" in section(html, "requests_answered")
     assert "Matched request" not in section(html, "requests_answered")
     assert reverse("reporting:report_new", args=[world.overdue_contract.pk]) in section(
