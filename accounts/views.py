@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from accounts import permissions, selectors, services
 from accounts.forms import FeedbackForm, PublicBodyForm
@@ -133,14 +134,13 @@ def signin_client_ip(request: HttpRequest) -> str:
     return BaseThrottle().get_ident(request)
 
 
+@require_http_methods(["GET", "POST"])
 def feedback(request: HttpRequest) -> HttpResponse:
     """``/feedback/``: the beta banner's feedback form, for anyone; works without JavaScript.
 
     Each address may send ``FEEDBACK_PER_HOUR`` a hour (a cache count), so the form cannot
     be used to flood the feedback inbox.
     """
-    if request.method not in ("GET", "POST"):
-        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if request.method == "GET" and request.GET.get("sent"):
         return render(request, "accounts/feedback_sent.html")
     page = request.GET.get("from", "") if request.method == "GET" else None
