@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import get_next_redirect_url
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 from django.urls import reverse
@@ -32,6 +36,20 @@ class AccountAdapter(DefaultAccountAdapter):
         services.email_queue(
             to=email, subject=message.subject, body=message.body, html_body=html_body
         )
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        """The link in the confirmation email, carrying the sign-up's ``next`` (when safe).
+
+        Someone who started from "Register your organisation" signs up with
+        ``?next=/suppliers/register/``; the confirmation page sends them on there (through
+        sign-in) instead of leaving them at the sign-in page with nowhere to go. The link
+        may be opened in another browser, so the address travels in the link itself.
+        """
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        next_url = get_next_redirect_url(request) if request is not None else None
+        if next_url:
+            url += "?" + urlencode({REDIRECT_FIELD_NAME: next_url})
+        return url
 
     def confirm_email(self, request, email_address) -> bool:
         confirmed = super().confirm_email(request, email_address)

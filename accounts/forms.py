@@ -220,3 +220,43 @@ class PublicBodyForm(forms.Form):
                 context={"label_size": Size.for_label(Size.LARGE), "label_tag": "h1"},
             )
         )
+
+
+class FeedbackForm(forms.Form):
+    """The beta banner's feedback (GOV.UK "give feedback" pattern); the rules are in
+    ``services.feedback_send``, which also checks them."""
+
+    satisfaction = forms.ChoiceField(
+        label="Overall, how do you feel about Techmap?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select how you feel about the service",
+            "invalid_choice": "Select how you feel about the service",
+        },
+    )
+    improve = forms.CharField(
+        label="How could we improve this service?",
+        help_text="Do not include personal or financial information, like your National "
+        "Insurance number or credit card details.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+    )
+    page = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        from accounts.services import FEEDBACK_MAX_LENGTH, FEEDBACK_SATISFACTION
+
+        super().__init__(*args, **kwargs)
+        self.fields["satisfaction"].choices = list(FEEDBACK_SATISFACTION.items())
+        self.fields["improve"].max_length = FEEDBACK_MAX_LENGTH
+        self.fields["improve"].error_messages["max_length"] = (
+            f"Your answer must be {FEEDBACK_MAX_LENGTH:,} characters or fewer"
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Field.radios("satisfaction", legend_size=Size.MEDIUM),
+            Field.textarea("improve", label_size=Size.MEDIUM, max_characters=FEEDBACK_MAX_LENGTH),
+            "page",
+        )

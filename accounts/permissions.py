@@ -116,3 +116,8 @@ def can_manage_api_tokens(actor, user) -> bool:
 def can_revoke_api_token(actor, token) -> bool:
     """Revoke a token: its user, or a moderator (for example after a leak)."""
     return can_manage_api_tokens(actor, token.user) or is_moderator(actor)
+
+
+def can_send_feedback(user) -> bool:
+    """Anyone, signed in or not, may tell us what they think of the service (beta banner)."""
+    return True

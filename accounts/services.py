@@ -534,3 +534,52 @@ def public_body_merge(*, actor: User, keep: PublicBody, duplicates) -> dict[str,
             body._change_reason = f"Merged into {kept.name}"
             body.delete()
     return moved
+
+
+FEEDBACK_SATISFACTION = {
+    "very_satisfied": "Very satisfied",
+    "satisfied": "Satisfied",
+    "neither": "Neither satisfied nor dissatisfied",
+    "dissatisfied": "Dissatisfied",
+    "very_dissatisfied": "Very dissatisfied",
+}
+FEEDBACK_MAX_LENGTH = 1200
+
+
+def feedback_send(
+    *, actor, satisfaction: str, improve: str = "", page: str = ""
+) -> list[OutboundEmail]:
+    """Email the beta banner's feedback to ``settings.FEEDBACK_EMAIL``, through the outbox.
+
+    Before: ``satisfaction`` is one of ``FEEDBACK_SATISFACTION``, ``improve`` at most
+    ``FEEDBACK_MAX_LENGTH`` characters, else DomainError; ``page`` is the site path the
+    banner was on (anything else is dropped). After: one outbox email per address, sent
+    by Celery after commit. Nothing is stored about the sender beyond their address when
+    signed in.
+    """
+    if not permissions.can_send_feedback(actor):
+        raise PermissionDenied("You cannot send feedback.")
+    if satisfaction not in FEEDBACK_SATISFACTION:
+        raise DomainError({"satisfaction": "Select how you feel about the service"})
+    improve = (improve or "").strip()
+    if len(improve) > FEEDBACK_MAX_LENGTH:
+        raise DomainError(
+            {"improve": f"Your answer must be {FEEDBACK_MAX_LENGTH:,} characters or fewer"}
+        )
+    page = page if re.fullmatch(r"/[\w\-./]{0,300}", page or "") and "//" not in page else ""
+    who = actor.email if permissions.is_signed_in(actor) else "not signed in"
+    body = (
+        f"Satisfaction: {FEEDBACK_SATISFACTION[satisfaction]}\n"
+        f"Page: {page or 'not given'}\n"
+        f"From: {who}\n\n"
+        f"How could we improve this service?\n{improve or '(no answer)'}\n"
+    )
+    with transaction.atomic():
+        return [
+            email_queue(
+                to=address,
+                subject=f"Feedback: {FEEDBACK_SATISFACTION[satisfaction]}",
+                body=body,
+            )
+            for address in settings.FEEDBACK_EMAIL
+        ]

@@ -6,14 +6,19 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from accounts import permissions, selectors, services
-from accounts.forms import PublicBodyForm
+from accounts.forms import FeedbackForm, PublicBodyForm
 from accounts.models import PublicBodyMembership
+from core.errors import DomainError
+from core.forms import apply_domain_error
 
 
 @login_required
@@ -28,6 +33,11 @@ def profile(request: HttpRequest) -> HttpResponse:
             "is_civil_servant": permissions.is_civil_servant(user),
             "is_moderator": permissions.is_moderator(user),
             "needs_public_body": permissions.needs_public_body(user),
+            # Each organisation the user acts for, linked from here (through the related
+            # name: accounts sits below suppliers and does not import it).
+            "memberships": user.supplier_memberships.select_related("supplier").order_by(
+                "supplier__name"
+            ),
         },
     )
 
@@ -67,7 +77,7 @@ def public_body(request: HttpRequest) -> HttpResponse:
         )
         if membership.status == PublicBodyMembership.Status.ACTIVE:
             messages.success(request, f"You work for {membership.public_body.name}.")
-            return redirect(_next_url(request) or "home")
+            return redirect(_next_url(request) or "user_home")
         messages.info(
             request,
             f"A moderator will check that you work for {membership.public_body.name}. "
@@ -122,3 +132,38 @@ def signin_client_ip(request: HttpRequest) -> str:
     from rest_framework.throttling import BaseThrottle
 
     return BaseThrottle().get_ident(request)
+
+
+@require_http_methods(["GET", "POST"])
+def feedback(request: HttpRequest) -> HttpResponse:
+    """``/feedback/``: the beta banner's feedback form, for anyone; works without JavaScript.
+
+    Each address may send ``FEEDBACK_PER_HOUR`` a hour (a cache count), so the form cannot
+    be used to flood the feedback inbox.
+    """
+    if request.method == "GET" and request.GET.get("sent"):
+        return render(request, "accounts/feedback_sent.html")
+    page = request.GET.get("from", "") if request.method == "GET" else None
+    form = FeedbackForm(request.POST if request.method == "POST" else None, initial={"page": page})
+    if request.method == "POST" and form.is_valid():
+        key = f"feedback-sent:{signin_client_ip(request)}"
+        cache.add(key, 0, timeout=3600)
+        try:
+            sent = cache.incr(key)
+        except ValueError:  # the cache lost the key (or is down): let it through
+            sent = 1
+        if sent > settings.FEEDBACK_PER_HOUR:
+            form.add_error(None, "You have sent a lot of feedback this hour. Try again later.")
+        else:
+            try:
+                services.feedback_send(
+                    actor=request.user,
+                    satisfaction=form.cleaned_data["satisfaction"],
+                    improve=form.cleaned_data["improve"],
+                    page=form.cleaned_data["page"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                return redirect(reverse("feedback") + "?sent=1")
+    return render(request, "accounts/feedback.html", {"form": form})

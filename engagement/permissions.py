@@ -126,3 +126,14 @@ def visible_requests_q(user) -> Q:
         # A subquery rather than a join, so no request is listed twice.
         return public | Q(author=user) | Q(pk__in=co_owned)
     return public
+
+
+def owned_requests_q(user) -> Q:
+    """The queryset form of :func:`is_request_owner`: the author or a co-owner, while
+    a civil servant of the request's public body (nothing for anyone else)."""
+    if not is_civil_servant(user) or user.public_body_id is None:
+        return Q(pk__in=[])
+    co_owned = EngagementRequest.co_owners.through.objects.filter(user=user).values(
+        "engagementrequest_id"
+    )
+    return Q(public_body_id=user.public_body_id) & (Q(author=user) | Q(pk__in=co_owned))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
+from core.home import HomeEntry, HomeItem, first_and_count
 from engagement import permissions
 from engagement.filters import EngagementRequestFilter
 from engagement.models import (
+    AlertPreference,
     ClarificationQuestion,
     EngagementRequest,
     Match,
@@ -176,3 +179,169 @@ def suppliers_acting_for(user) -> QuerySet:
     return Supplier.objects.filter(
         memberships__user=user, status=Supplier.Status.PUBLISHED
     ).order_by("name")
+
+
+# --- The user's home page ------------------------------------------------------------
+
+
+def home_items(user) -> list[HomeItem]:
+    """What waits for ``user`` in early engagement, oldest (or most urgent) first.
+
+    A civil servant who owns requests: questions to answer and responses not yet read
+    (marked). A supplier's people: open requests their organisation was matched to and
+    has not answered, the responses it has sent, and its alert settings. One query per
+    item.
+    """
+    items: list[HomeItem] = []
+    owned = permissions.owned_requests_q(user)
+    if permissions.is_civil_servant(user):
+        questions, count = first_and_count(
+            ClarificationQuestion.objects.filter(
+                answered_at__isnull=True,
+                engagement_request__in=EngagementRequest.objects.filter(owned).values("pk"),
+            )
+            .select_related("engagement_request")
+            .order_by("asked_at", "pk")
+        )
+        items.append(
+            HomeItem(
+                "questions_to_answer",
+                "questions to answer",
+                count,
+                reverse("engagement:yours"),
+                [
+                    HomeEntry(
+                        q.engagement_request.title,
+                        reverse("engagement:questions", args=[q.engagement_request_id]),
+                        q.asked_at,
+                        note="asked",
+                    )
+                    for q in questions
+                ],
+                group=GROUP,
+                one="question to answer",
+            )
+        )
+        responses, count = first_and_count(
+            SupplierResponse.objects.filter(
+                mark=SupplierResponse.Mark.UNMARKED,
+                engagement_request__in=EngagementRequest.objects.filter(owned).values("pk"),
+            )
+            .select_related("engagement_request", "supplier")
+            .order_by("created_at", "pk")
+        )
+        items.append(
+            HomeItem(
+                "responses_to_read",
+                "responses to read",
+                count,
+                reverse("engagement:yours"),
+                [
+                    HomeEntry(
+                        f"{r.supplier.name} on {r.engagement_request.title}",
+                        reverse("engagement:responses", args=[r.engagement_request_id]),
+                        r.created_at,
+                        note="sent",
+                    )
+                    for r in responses
+                ],
+                group=GROUP,
+                one="response to read",
+            )
+        )
+    supplier_ids = permissions.supplier_ids_for(user)
+    if supplier_ids:
+        answered = SupplierResponse.objects.filter(
+            supplier_id=OuterRef("supplier_id"),
+            engagement_request_id=OuterRef("engagement_request_id"),
+        )
+        matches, count = first_and_count(
+            Match.objects.filter(
+                supplier_id__in=supplier_ids,
+                engagement_request__status=EngagementRequest.Status.OPEN,
+                engagement_request__response_deadline__gt=timezone.now(),
+            )
+            .exclude(Exists(answered))
+            .select_related("engagement_request", "supplier")
+            .order_by("engagement_request__response_deadline", "pk")
+        )
+        items.append(
+            HomeItem(
+                "requests_to_answer",
+                "requests that match you, not yet answered",
+                count,
+                reverse("engagement:list"),
+                [
+                    HomeEntry(
+                        m.engagement_request.title,
+                        reverse("engagement:detail", args=[m.engagement_request_id]),
+                        m.engagement_request.response_deadline,
+                        note=f"matches {m.supplier.name}; closes",
+                    )
+                    for m in matches
+                ],
+                group=GROUP,
+                one="request that matches you, not yet answered",
+            )
+        )
+        responses, count = first_and_count(
+            SupplierResponse.objects.filter(supplier_id__in=supplier_ids)
+            .select_related("engagement_request", "supplier")
+            .order_by("created_at", "pk")
+        )
+        items.append(
+            HomeItem(
+                "requests_answered",
+                "requests you have answered",
+                count,
+                reverse("engagement:list"),
+                [
+                    HomeEntry(
+                        r.engagement_request.title,
+                        reverse("engagement:detail", args=[r.engagement_request_id]),
+                        r.created_at,
+                        note=f"{r.supplier.name} answered",
+                    )
+                    for r in responses
+                ],
+                group=GROUP,
+                one="request you have answered",
+                needs_action=False,
+            )
+        )
+        suppliers = list(
+            Supplier.objects.filter(pk__in=supplier_ids)
+            .select_related("engagement_alert_preference")
+            .order_by("name")
+        )
+        items.append(
+            HomeItem(
+                "alert_settings",
+                "alert settings",
+                len(suppliers),
+                reverse("engagement:alerts"),
+                [
+                    HomeEntry(
+                        f"Alerts for {s.name}",
+                        reverse("engagement:alerts") + f"?supplier={s.slug}",
+                        note=_alert_frequency(s),
+                    )
+                    for s in suppliers
+                ],
+                group=GROUP,
+                one="alert setting",
+                needs_action=False,
+            )
+        )
+    return items
+
+
+GROUP = "Early engagement"
+
+
+def _alert_frequency(supplier: Supplier) -> str:
+    try:
+        preference = supplier.engagement_alert_preference
+    except AlertPreference.DoesNotExist:
+        return f"{AlertPreference.Frequency.IMMEDIATE.label} (not yet set)"
+    return preference.get_frequency_display()

@@ -164,6 +164,20 @@ def can_score(user, proposal: Proposal) -> bool:
     )
 
 
+def scorable_q(user) -> Q:
+    """The queryset form of :func:`can_score`: in review, on the user's panel, with no
+    conflict of interest (:func:`conflict_of_interest`: proposer, sponsor, partner)."""
+    if not _signed_in(user):
+        return Q(pk__in=[])
+    panel = Exists(PanelMember.objects.filter(reviewer=user, review_round=OuterRef("review_round")))
+    partner = Exists(
+        SupplierMembership.objects.filter(
+            user=user, supplier__den_partnerships__proposal=OuterRef("pk")
+        )
+    )
+    return Q(status=Status.IN_REVIEW) & panel & ~Q(proposer=user) & ~Q(sponsor=user) & ~partner
+
+
 def can_see_individual_scores(user, proposal: Proposal, *, has_scored: bool) -> bool:
     """Blind scoring: a panel member sees others' scores only once they have scored.
 

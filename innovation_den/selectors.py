@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.urls import reverse
 
+from accounts.permissions import is_civil_servant
+from core.home import HomeEntry, HomeItem, first_and_count
 from innovation_den import permissions
 from innovation_den.models import (
     Proposal,
@@ -104,3 +107,107 @@ def review_state(user, proposal: Proposal) -> dict:
         else None,
     }
     return state
+
+
+# --- The user's home page ------------------------------------------------------------
+
+HOME_GROUP = "Innovation den"
+
+
+def home_items(user) -> list[HomeItem]:
+    """What waits for ``user`` in the den, oldest first, one query per item.
+
+    A civil servant: trials to score (their panel's, not yet scored, no conflict of
+    interest) and trials that name them as sponsor, not yet confirmed. A supplier's
+    people: the trials their organisations partner in (or are asked to).
+    """
+    items: list[HomeItem] = []
+    if is_civil_servant(user):
+        scored = Review.objects.filter(
+            proposal=OuterRef("pk"), review_round=OuterRef("review_round"), reviewer=user
+        )
+        to_score, count = first_and_count(
+            Proposal.objects.filter(permissions.scorable_q(user))
+            .exclude(Exists(scored))
+            .order_by("submitted_at", "pk")
+        )
+        items.append(
+            HomeItem(
+                "trials_to_score",
+                "trials to score",
+                count,
+                reverse("innovation_den:proposals"),
+                [
+                    HomeEntry(
+                        p.title,
+                        reverse("innovation_den:review", args=[p.pk]),
+                        p.submitted_at,
+                        note="submitted",
+                    )
+                    for p in to_score
+                ],
+                group=HOME_GROUP,
+                one="trial to score",
+            )
+        )
+        to_sponsor, count = first_and_count(
+            Proposal.objects.filter(
+                sponsor=user,
+                sponsor_confirmed_at__isnull=True,
+                public_body_id=user.public_body_id,
+            )
+            .exclude(status__in=[Status.DECLINED, Status.CLOSED])
+            .order_by("created_at", "pk")
+        )
+        items.append(
+            HomeItem(
+                "trials_to_sponsor",
+                "trials to sponsor",
+                count,
+                reverse("innovation_den:proposals"),
+                [
+                    HomeEntry(
+                        p.title,
+                        reverse("innovation_den:proposal", args=[p.pk]),
+                        p.created_at,
+                        note="proposed",
+                    )
+                    for p in to_sponsor
+                ],
+                group=HOME_GROUP,
+                one="trial to sponsor",
+            )
+        )
+    if user.is_authenticated:
+        partnerships, count = first_and_count(
+            ProposalPartner.objects.filter(supplier__memberships__user=user)
+            .exclude(status=ProposalPartner.Status.DECLINED)
+            .select_related("proposal", "supplier")
+            .order_by("added_at", "pk")
+        )
+        if count:
+            items.append(
+                HomeItem(
+                    "trials_partnered",
+                    "trials you partner in",
+                    count,
+                    reverse("innovation_den:proposals"),
+                    [
+                        HomeEntry(
+                            p.proposal.title,
+                            reverse("innovation_den:proposal", args=[p.proposal_id]),
+                            p.added_at,
+                            note=(
+                                f"{p.supplier.name} asked to take part"
+                                if p.status == ProposalPartner.Status.PENDING
+                                else f"{p.supplier.name} takes part; "
+                                f"{p.proposal.get_status_display().lower()}"
+                            ),
+                        )
+                        for p in partnerships
+                    ],
+                    group=HOME_GROUP,
+                    one="trial you partner in",
+                )
+            )
+    return items

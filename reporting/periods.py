@@ -132,3 +132,14 @@ def open_periods(contract, reported: set[date], *, limit: int = 12) -> list[date
         for period in reversed(quarters_between(first, today))
         if period not in reported and contract_period_problem(contract, period) is None
     ][:limit]
+
+
+#: A quarter's report is due in the days after the quarter ends; after them it is overdue.
+REPORT_DUE_DAYS = 30
+
+
+def report_due_by(period: date) -> date:
+    """The last day to report on ``period`` before the report is overdue."""
+    from datetime import timedelta
+
+    return add_quarters(period, 1) + timedelta(days=REPORT_DUE_DAYS - 1)

@@ -11,9 +11,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.urls import reverse
+from django.utils import timezone
 
 from core.db import read_connection
+from core.home import HomeEntry, HomeItem, first_and_count
 from reporting import permissions
 from reporting.models import (
     ComparisonRun,
@@ -28,7 +41,15 @@ from reporting.models import (
     ReportValue,
     SupplierScore,
 )
-from reporting.periods import by_quarter, period_code, period_label, quarters_between
+from reporting.periods import (
+    add_quarters,
+    by_quarter,
+    current_quarter,
+    period_code,
+    period_label,
+    quarters_between,
+    report_due_by,
+)
 from reporting.validation import display_value
 from suppliers.models import AwardRecord, CapabilityGroup, Supplier
 
@@ -457,3 +478,161 @@ def award_for_contract(user, pk: str | None):
     if permissions.is_moderator(user) or award.buyer_id == permissions.buyer_body_id(user):
         return award
     return None
+
+
+# --- The user's home page ------------------------------------------------------------
+
+HOME_GROUP = "Contract reporting"
+
+
+def _covers(period: date) -> Q:
+    """Contracts whose dates include ``period`` (the rule of ``contract_period_problem``)."""
+    return (Q(start_date__isnull=True) | Q(start_date__lt=add_quarters(period, 1))) & (
+        Q(end_date__isnull=True) | Q(end_date__gte=period)
+    )
+
+
+def _reported(period: date) -> Exists:
+    return Exists(ContractReport.objects.filter(contract=OuterRef("pk"), period=period))
+
+
+def _owes(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False))
+
+
+def home_items(user, *, today: date | None = None) -> list[HomeItem]:
+    """What waits for ``user`` in contract reporting, oldest first.
+
+    A supplier's people: reports due (the last quarter, within ``REPORT_DUE_DAYS`` of its
+    end), overdue (the last quarter after that, or the quarter before it) and queried by
+    the buyer and not yet replied to. A buyer (a civil servant acting for a public body):
+    reports to review, submitted or replied to. One query per item.
+    """
+    today = today or timezone.localdate()
+    items: list[HomeItem] = []
+    supplier_ids = permissions.supplier_ids_of(user)
+    if supplier_ids:
+        last = add_quarters(current_quarter(today), -1)
+        before = add_quarters(last, -1)
+        late = today > report_due_by(last)
+        contracts = (
+            Contract.objects.filter(
+                supplier_id__in=sorted(supplier_ids), status=Contract.Status.ACTIVE
+            )
+            .annotate(has_last=_reported(last), has_before=_reported(before))
+            .annotate(
+                owes_last=_owes(_covers(last) & Q(has_last=False)),
+                owes_before=_owes(_covers(before) & Q(has_before=False)),
+            )
+        )
+        # Both items ask the database whatever the date, so the page's queries are fixed.
+        contracts = contracts.annotate(late=Value(late, output_field=BooleanField()))
+        due, due_count = first_and_count(
+            contracts.filter(owes_last=True, late=False).order_by("title", "pk")
+        )
+        overdue, overdue_count = first_and_count(
+            contracts.filter(Q(owes_before=True) | Q(owes_last=True, late=True)).order_by(
+                "title", "pk"
+            )
+        )
+        items.append(
+            HomeItem(
+                "reports_due",
+                "reports due",
+                due_count,
+                reverse("reporting:yours"),
+                [
+                    HomeEntry(
+                        f"{c.title}, {period_label(last)}",
+                        reverse("reporting:report_new", args=[c.pk]),
+                        report_due_by(last),
+                        note="due by",
+                    )
+                    for c in due
+                ],
+                group=HOME_GROUP,
+                one="report due",
+            )
+        )
+        items.append(
+            HomeItem(
+                "reports_overdue",
+                "reports overdue",
+                overdue_count,
+                reverse("reporting:yours"),
+                [
+                    HomeEntry(
+                        f"{c.title}, {period_label(before if c.owes_before else last)}",
+                        reverse("reporting:report_new", args=[c.pk]),
+                        report_due_by(before if c.owes_before else last),
+                        note="was due by",
+                    )
+                    for c in overdue
+                ],
+                group=HOME_GROUP,
+                one="report overdue",
+            )
+        )
+        queried, count = first_and_count(
+            ContractReport.objects.filter(
+                contract__supplier_id__in=sorted(supplier_ids),
+                status=ContractReport.Status.QUERIED,
+                reply="",
+            )
+            .select_related("contract__buyer")
+            .order_by("decided_at", "pk")
+        )
+        items.append(
+            HomeItem(
+                "reports_queried",
+                "reports the buyer queried",
+                count,
+                reverse("reporting:yours"),
+                [
+                    HomeEntry(
+                        f"{r.contract.title}, {r.period_label}",
+                        reverse("reporting:report", args=[r.pk]),
+                        r.decided_at,
+                        note=f"queried by {r.contract.buyer.name}",
+                    )
+                    for r in queried
+                ],
+                group=HOME_GROUP,
+                one="report the buyer queried",
+            )
+        )
+    body = permissions.buyer_body_id(user)
+    if body is not None:
+        to_review, count = first_and_count(
+            ContractReport.objects.filter(contract__buyer_id=body)
+            .filter(
+                Q(status=ContractReport.Status.SUBMITTED)
+                | (Q(status=ContractReport.Status.QUERIED) & ~Q(reply=""))
+            )
+            .select_related("contract__supplier")
+            .order_by("submitted_at", "pk")
+        )
+        items.append(
+            HomeItem(
+                "reports_to_review",
+                "reports to review",
+                count,
+                reverse("reporting:yours"),
+                [
+                    HomeEntry(
+                        f"{r.contract.title}, {r.period_label}",
+                        reverse("reporting:report", args=[r.pk]),
+                        r.submitted_at,
+                        note=(
+                            f"{r.contract.supplier.name} replied to the query; first submitted"
+                            if r.status == ContractReport.Status.QUERIED
+                            else f"submitted by {r.contract.supplier.name}"
+                        ),
+                    )
+                    for r in to_review
+                ],
+                group=HOME_GROUP,
+                one="report to review",
+            )
+        )
+    return items

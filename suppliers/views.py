@@ -32,6 +32,7 @@ from suppliers.filters import (
 )
 from suppliers.forms import NEW_SHORTLIST, EntryNoteForm, ShortlistAddForm, ShortlistForm
 from suppliers.models import Shortlist, ShortlistEntry, Supplier
+from suppliers.selectors.shortlisted import shortlists_holding
 
 # A page number above this is not looked up (the last page is shown instead).
 MAX_PAGE = 1_000_000
@@ -124,6 +125,8 @@ def search(request: HttpRequest) -> HttpResponse:
     search_for_record = clean_search_query(base_query)
     context = {
         "q": params.q,
+        # The user's shortlists holding each supplier on this page (one query).
+        "shortlisted": shortlists_holding(request.user, [r.supplier.pk for r in page.results]),
         "q_value": raw_q if is_safe_value(raw_q) else params.q,
         "params": params,
         "won_from": [

@@ -334,7 +334,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "user_home"  # /home/: what waits for each role
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # allauth's forms with GOV.UK labels, hints, messages and a crispy-forms-gds helper.
 ACCOUNT_FORMS = {
@@ -377,6 +377,10 @@ AXES_DISABLE_ACCESS_LOG = True
 # Civil-servant status is earned by a verified address on one of these domains
 # (sub-domains match: cabinetoffice.gov.uk is on gov.uk).
 GOV_EMAIL_DOMAINS = env_list("GOV_EMAIL_DOMAINS", "gov.uk")
+# Who reads the beta banner's feedback (emailed through the outbox, so moderators also
+# see each one in admin's outbox); FEEDBACK_PER_HOUR limits each address's sends.
+FEEDBACK_EMAIL = env_list("FEEDBACK_EMAIL", "feedback@techmap.service.gov.uk")
+FEEDBACK_PER_HOUR = int(env("FEEDBACK_PER_HOUR", "10") or 10)
 
 # --- Email ----------------------------------------------------------------------
 # Outside production nothing is delivered: every email stays readable in the outbox at

@@ -3,12 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from core.ocds import views as ocds_views
 from suppliers import api_ocds as awards_ocds
-from techmap import dev_emails, metrics, moderation, views
+from techmap import dev_emails, home, metrics, moderation, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("home/", home.user_home, name="user_home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
@@ -18,6 +20,7 @@ urlpatterns = [
     path(
         "accessibility/", views.page, {"template": "pages/accessibility.html"}, name="accessibility"
     ),
+    path("feedback/", accounts_views.feedback, name="feedback"),
     path("cookies/", views.page, {"template": "pages/cookies.html"}, name="cookies"),
     path("privacy/", views.page, {"template": "pages/privacy.html"}, name="privacy"),
     path("moderation/", moderation.moderation_home, name="moderation"),

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -14,6 +14,9 @@ from core.api import errors as api_errors
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The front page for visitors; a signed-in user's front page is their home."""
+    if request.user.is_authenticated:
+        return redirect("user_home")
     return render(request, "home.html")
 
 

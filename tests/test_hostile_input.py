@@ -79,6 +79,7 @@ DRIVEN = {
     "innovation_den:risk_add",
     "account_login",
     "account_signup",
+    "feedback",
 }
 # Routes that accept POST and take no free text (a button, a choice among ids), or whose
 # text forms are allauth's or the admin's own (Django's form fields refuse NUL bytes), or
@@ -311,6 +312,7 @@ def site(supplier, owner, civil_servant, moderator):
         "innovation_den:risk_add": [(civil_servant, f"/den/proposals/{proposal.pk}/risks/add/")],
         "account_login": [(None, "/account/login/")],
         "account_signup": [(None, "/account/signup/")],
+        "feedback": [(None, "/feedback/")],
     }
     assert set(routes) == DRIVEN
     return routes, registrant

@@ -39,3 +39,28 @@ def facet_checkboxes(name: str, options: Iterable[FacetOption]) -> SafeString:
             for o in options
         ),
     )
+
+
+@register.simple_tag
+def shortlisted(held: dict, supplier_id: int) -> SafeString:
+    """``{% shortlisted shortlisted s.pk %}``: the "Shortlisted" tag and links to the user's
+    shortlists that hold the supplier (``selectors.shortlisted.shortlists_holding``), or
+    nothing."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    lists = held.get(supplier_id) if held else None
+    if not lists:
+        return mark_safe("")
+    links = format_html_join(
+        ", ",
+        '<a class="govuk-link" href="{}">{}</a>',
+        ((reverse("suppliers:shortlist", args=[s.pk]), s.name) for s in lists),
+    )
+    return format_html(
+        '<p class="govuk-body-s govuk-!-margin-bottom-2" data-shortlisted>'
+        '<strong class="govuk-tag govuk-tag--blue">Shortlisted</strong> '
+        "On your shortlist{}: {}</p>",
+        "" if len(lists) == 1 else "s",
+        links,
+    )

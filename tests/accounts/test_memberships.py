@@ -249,7 +249,7 @@ def test_removing_the_last_government_address_ends_every_power_on_the_next_reque
     # The same session's next requests: the queried report is hidden, no request can start.
     assert client.get(report_url).status_code in (403, 404)
     assert client.get(reverse("engagement:new")).status_code in (302, 403)
-    assert reverse("accounts:public_body") not in client.get("/").content.decode()
+    assert reverse("accounts:public_body") not in client.get("/home/").content.decode()
 
 
 def test_an_address_removed_behind_allauths_back_counts_too(admin_client, dwp):

@@ -77,8 +77,8 @@ def test_a_supplier_sign_up_is_an_ordinary_user(client):
     response = client.post(
         reverse("account_login"), {"login": "sam@kestrel.example", "password": PASSWORD}
     )
-    assert response.url == reverse("home")
-    home = client.get("/")
+    assert response.url == reverse("user_home")
+    home = client.get(response.url)
     assert b"/suppliers/register/" in home.content
     assert client.get(reverse("accounts:public_body")).status_code == 403
 
@@ -150,11 +150,11 @@ def test_choosing_a_public_body(client):
 
     response = client.post(reverse("accounts:public_body"), {"public_body": cabinet_office.pk})
     assert response.status_code == 302
-    assert response.url == reverse("home")
+    assert response.url == reverse("user_home")
     user.refresh_from_db()
     assert user.public_body == cabinet_office
 
-    home = client.get("/").content.decode()
+    home = client.get(response.url).content.decode()
     assert "Your Techmap" in home
     assert "Cabinet Office" in home
 
@@ -180,7 +180,7 @@ def test_public_body_page_keeps_next_only_when_it_is_on_this_site(client):
     response = client.post(url, {"public_body": body.pk, "next": "/engagement/"})
     assert response.url == "/engagement/"
     response = client.post(url, {"public_body": body.pk, "next": "https://evil.example/"})
-    assert response.url == reverse("home")
+    assert response.url == reverse("user_home")
 
 
 def test_public_body_page_needs_sign_in(client):
@@ -259,7 +259,8 @@ def test_adding_a_gov_address_later_makes_a_civil_servant(client):
     ("cast", "shows", "hides"),
     [
         ("civil_servant", ["Civil servant, since", "Public body", "Search and compare"], []),
-        ("owner", ["Supplier user", "/suppliers/register/"], ["Public body"]),
+        # An owner's account links to their organisation, not to registering another.
+        ("owner", ["Supplier user", "/manage/"], ["Public body", "/suppliers/register/"]),
         ("moderator", ["Moderator", "/admin/"], ["Public body", "/suppliers/register/"]),
     ],
 )

@@ -24,14 +24,21 @@ def test_anonymous_visitors_are_offered_registration(client):
     assert _register_link(client.get("/").content.decode())
 
 
-def test_signed_in_supplier_people_are_offered_registration(client, owner):
+def test_signed_in_people_without_an_organisation_are_offered_registration(client):
+    client.force_login(factories.UserFactory())
+    assert _register_link(client.get("/home/").content.decode())
+
+
+def test_supplier_people_land_on_their_organisation_not_on_registration(client, owner):
     client.force_login(owner)
-    assert _register_link(client.get("/").content.decode())
+    html = client.get("/home/").content.decode()
+    assert REGISTER not in html
+    assert reverse("suppliers:register_start") not in html
 
 
 def test_civil_servants_are_not_offered_registration(client, civil_servant):
     client.force_login(civil_servant)
-    html = client.get("/").content.decode()
+    html = client.get("/home/").content.decode()
     assert REGISTER not in html
     assert reverse("suppliers:register_start") not in html
 

@@ -338,3 +338,7 @@ def sent_emails(transactional_db) -> Callable[[], list]:
         )
 
     return deliver
+
+
+# Something waiting on each role's home (/home/), for tests/browser/test_home_journeys.py.
+from tests.home_world import world  # noqa: E402, F401

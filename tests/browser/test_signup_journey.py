@@ -67,7 +67,7 @@ def test_civil_servant_signs_up_confirms_signs_in_and_sees_their_home(
     assert select.input_value() == str(PublicBody.objects.get(slug="cabinet-office").pk)
     page.get_by_role("button", name="Continue").click()
 
-    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_url("**/home/")
     assert page.get_by_role("heading", name="Your Techmap", level=1).is_visible()
     assert page.get_by_text("Cabinet Office").first.is_visible()
     main = page.locator("main")

@@ -91,7 +91,7 @@ def test_moderator_home_page(client, moderator, civil_servant, work):
     for who in (civil_servant, factories.ModeratorFactory(moderators_group=False)):
         client.force_login(who)
         assert client.get("/moderation/").status_code == 403
-        assert 'href="/moderation/"' not in client.get("/").content.decode()
+        assert 'href="/moderation/"' not in client.get("/home/").content.decode()
     client.logout()
     assert client.get("/moderation/").status_code == 302  # to sign in
 
