@@ -1,9 +1,15 @@
-"""Showing a service's refusal on a form: the one place a DomainError becomes form errors."""
+"""Shared form pieces: a service's refusal shown on a form (the one place a DomainError
+becomes form errors), and a time field that takes times as people write them."""
 
 from __future__ import annotations
 
+import re
+from datetime import time
+
 from django import forms
 from django.core.exceptions import ValidationError
+
+from core.templatetags.govuk_time import format_govuk_time
 
 
 def apply_domain_error(
@@ -33,3 +39,54 @@ def apply_domain_error(
     else:
         for message in error.messages:
             form.add_error(target(None), message)
+
+
+_TIME_RE = re.compile(
+    r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>[ap])?(?:\.?m\.?)?$", re.I
+)
+_TIME_WORDS = {"midday": time(12, 0), "noon": time(12, 0), "midnight": time(0, 0)}
+
+
+def parse_time(text: str) -> time | None:
+    """A time as people write it: "2pm", "2:30pm", "2.30 pm", "14:00", "09:30", "midday".
+
+    Without am or pm the minutes are required ("14:00"), so a bare "2" is not guessed at.
+    Returns None for anything else.
+    """
+    text = " ".join((text or "").split()).lower()
+    if text in _TIME_WORDS:
+        return _TIME_WORDS[text]
+    found = _TIME_RE.match(text)
+    if not found:
+        return None
+    hour, minute, half = int(found["hour"]), int(found["minute"] or 0), found["half"]
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "p" else 0)
+    elif found["minute"] is None or hour > 23:
+        return None
+    return time(hour, minute) if minute < 60 else None
+
+
+class GovukTimeInput(forms.TimeInput):
+    """Shows a stored time as "2pm" or "9:30am", which :class:`GovukTimeField` reads back."""
+
+    def format_value(self, value):
+        return format_govuk_time(value) if isinstance(value, time) else value
+
+
+class GovukTimeField(forms.TimeField):
+    """A time field that accepts "2pm", "2:00pm" and "14:00" (see :func:`parse_time`)."""
+
+    widget = GovukTimeInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, time):
+            return value
+        parsed = parse_time(str(value))
+        if parsed is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
