@@ -17,11 +17,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import PublicBody
+from core.forms import GovukTimeField
 from core.validators import no_line_breaks
 from engagement.models import AlertPreference, EngagementRequest, SupplierResponse
 from suppliers.models import Capability, Region
-
-TIME_ERROR = "Enter a time in the 24-hour format, like 09:30 or 14:00"
 
 
 def _helper(*layout, submit: str = "Save and continue", warning: bool = False) -> FormHelper:
@@ -36,14 +35,16 @@ class CapabilityChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-def _time_field(label: str, required: bool = False) -> forms.TimeField:
-    return forms.TimeField(
+def _time_field(label: str, required: bool = False) -> GovukTimeField:
+    # Each message names the field once: the label is not repeated around it.
+    return GovukTimeField(
         label=label,
         required=required,
-        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
-        help_text="For example, 14:30",
-        error_messages={"invalid": TIME_ERROR, "required": f"Enter the {label.lower()}"},
-        widget=forms.TimeInput(format="%H:%M"),
+        help_text="For example, 2pm or 14:30",
+        error_messages={
+            "invalid": f"{label} must be a real time, like 2pm or 14:30",
+            "required": f"Enter the {label.lower()}",
+        },
     )
 
 
@@ -247,7 +248,9 @@ class DeadlineForm(StepForm):
             kwargs["initial"] = {"deadline_date": local.date(), "deadline_time": local.time()}
         super().__init__(*args, **kwargs)
         self.fields["deadline_date"].error_messages["required"] = "Enter the date responses close"
-        self.fields["deadline_time"].help_text = "In UK time, for example 17:00 (the default)"
+        self.fields[
+            "deadline_time"
+        ].help_text = "In UK time, for example 2pm. Leave it empty for 5pm"
         self.helper = _helper(
             Field("deadline_date", legend_size=Size.SMALL),
             Field.text("deadline_time", field_width=5),
@@ -501,6 +504,15 @@ class QuestionForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
+    question_text = forms.CharField(
+        label="The question as it will be published",
+        widget=forms.Textarea,
+        max_length=2000,
+        help_text=(
+            "Edit it to remove anything that identifies who asked. We keep the words they sent."
+        ),
+        error_messages={"required": "Enter the question as it will be published"},
+    )
     answer = forms.CharField(
         label="Your answer",
         widget=forms.Textarea,
@@ -511,7 +523,115 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.textarea("answer", rows=6), submit="Publish answer")
+        self.helper = _helper(
+            Field.textarea("question_text", rows=4, max_characters=2000),
+            Field.textarea("answer", rows=6, max_characters=5000),
+            submit="Publish answer",
+        )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you declining this question?",
+        widget=forms.Textarea,
+        max_length=2000,
+        help_text="We email this to the supplier that asked. It is not published.",
+        error_messages={"required": "Enter why you are declining the question"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.textarea("reason", label_size=Size.MEDIUM, rows=4),
+            submit="Decline question",
+            warning=True,
+        )
+
+
+class ExtendDeadlineForm(DeadlineForm):
+    """The deadline page's fields, for a published request: the new, later deadline."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deadline_date"].label = "New date responses close"
+        self.helper = _helper(
+            Field("deadline_date", legend_size=Size.SMALL),
+            Field.text("deadline_time", field_width=5),
+            submit="Extend deadline",
+        )
+
+
+class CorrectionForm(forms.Form):
+    """Correct a published request's wording; the note is shown in its change log."""
+
+    title = TitleForm.base_fields["title"]
+    policy_area = PolicyAreaForm.base_fields["policy_area"]
+    problem = ProblemForm.base_fields["problem"]
+    session_place = SessionForm.base_fields["session_place"]
+    session_link_note = SessionForm.base_fields["session_link_note"]
+    procurement_timing = TimingForm.base_fields["procurement_timing"]
+    note = forms.CharField(
+        label="What did you correct?",
+        max_length=300,
+        help_text="For example, 'Fixed a typo in the problem'. Everyone sees this note.",
+        error_messages={"required": "Enter what you corrected"},
+    )
+
+    def __init__(self, *args, instance: EngagementRequest, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {name: getattr(instance, name) for name in self.base_fields if name != "note"},
+        )
+        super().__init__(*args, **kwargs)
+        for name, label in (
+            ("title", "Title"),
+            ("policy_area", "Policy area"),
+            ("problem", "Problem"),
+            ("procurement_timing", "Expected timing of any procurement (optional)"),
+        ):
+            self.fields[name].label = label
+        layout = [
+            Field.text("title"),
+            Field.text("policy_area"),
+            Field.textarea("problem", rows=8, max_characters=5000),
+        ]
+        if EngagementRequest.Format.IN_PERSON in instance.formats:
+            layout.append(Field.text("session_place"))
+        else:
+            del self.fields["session_place"]
+        if EngagementRequest.Format.ONLINE in instance.formats:
+            layout.append(Field.text("session_link_note"))
+        else:
+            del self.fields["session_link_note"]
+        layout += [Field.text("procurement_timing"), Field.text("note")]
+        self.helper = _helper(*layout, submit="Save correction")
+
+    def changes(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "note"}
+
+
+class MessageForm(forms.Form):
+    subject = forms.CharField(
+        label="Subject",
+        max_length=150,
+        validators=[no_line_breaks],  # an email subject
+        error_messages={"required": "Enter a subject"},
+    )
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea,
+        max_length=5000,
+        help_text="For example, the link to join the session and how to prepare.",
+        error_messages={"required": "Enter your message"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.text("subject"),
+            Field.textarea("body", rows=8, max_characters=5000),
+            submit="Send message",
+        )
 
 
 class MarkForm(forms.Form):

@@ -13,6 +13,8 @@ from engagement.models import (
     EngagementRequest,
     Match,
     Participant,
+    RequestChange,
+    RespondentMessage,
     SupplierResponse,
 )
 from suppliers.models import CaseStudy, ExternalEngagementNotice, Supplier
@@ -108,9 +110,25 @@ def published_questions(engagement_request: EngagementRequest) -> QuerySet:
 
 
 def unanswered_questions(engagement_request: EngagementRequest) -> QuerySet:
+    """Questions waiting for the owners: neither answered nor declined."""
     return ClarificationQuestion.objects.filter(
-        engagement_request=engagement_request, answered_at__isnull=True
+        engagement_request=engagement_request, answered_at__isnull=True, declined_at__isnull=True
     )
+
+
+def declined_questions(engagement_request: EngagementRequest) -> QuerySet:
+    return ClarificationQuestion.objects.filter(
+        engagement_request=engagement_request, declined_at__isnull=False
+    )
+
+
+def request_changes(engagement_request: EngagementRequest) -> QuerySet:
+    """The public change log of a published request: corrections and new deadlines."""
+    return RequestChange.objects.filter(engagement_request=engagement_request)
+
+
+def messages_sent(engagement_request: EngagementRequest) -> QuerySet:
+    return RespondentMessage.objects.filter(engagement_request=engagement_request)
 
 
 def questions_asked_by(engagement_request: EngagementRequest, supplier_ids: list[int]) -> QuerySet:
@@ -118,6 +136,7 @@ def questions_asked_by(engagement_request: EngagementRequest, supplier_ids: list
         engagement_request=engagement_request,
         supplier_id__in=supplier_ids,
         answered_at__isnull=True,
+        declined_at__isnull=True,
     )
 
 
