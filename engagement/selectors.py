@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from engagement.models import (
     RespondentMessage,
     SupplierResponse,
 )
-from suppliers.models import CaseStudy, ExternalEngagementNotice, Supplier
+from suppliers.models import CaseStudy, ExternalEngagementNotice, Supplier, SupplierMembership
 
 
 def requests_with_related(queryset: QuerySet | None = None) -> QuerySet:
@@ -31,15 +31,42 @@ def requests_visible_to(user) -> QuerySet:
     return EngagementRequest.objects.filter(permissions.visible_requests_q(user))
 
 
+def _for_suppliers_of(user) -> dict:
+    """``matched`` and ``responded`` for the published suppliers the user acts for.
+
+    Matched means a Match row: the matching rule (engagement.matching) picked the supplier
+    when the request was published, the same rule its alerts followed. Subqueries, so the
+    list runs the same queries however many requests or organisations there are.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return {"matched": Value(False), "responded": Value(False)}
+    suppliers = SupplierMembership.objects.filter(
+        user=user, supplier__status=Supplier.Status.PUBLISHED
+    ).values("supplier_id")
+    return {
+        "matched": Exists(
+            Match.objects.filter(engagement_request=OuterRef("pk"), supplier_id__in=suppliers)
+        ),
+        "responded": Exists(
+            SupplierResponse.objects.filter(
+                engagement_request=OuterRef("pk"), supplier_id__in=suppliers
+            )
+        ),
+    }
+
+
 def request_list(*, user, data) -> EngagementRequestFilter:
     """The public list: a bound FilterSet whose ``qs`` is the page's requests.
 
-    Drafts never appear here, even to their owners (they have "your requests").
+    Drafts never appear here, even to their owners (they have "your requests"). Each
+    request says whether it ``matched`` one of the user's organisations and whether one
+    ``responded``.
     """
     base = requests_with_related(
         EngagementRequest.objects.exclude(status=EngagementRequest.Status.DRAFT)
     ).annotate(
-        answered_questions=Count("questions", filter=Q(questions__answered_at__isnull=False))
+        answered_questions=Count("questions", filter=Q(questions__answered_at__isnull=False)),
+        **_for_suppliers_of(user),
     )
     base = base.order_by("-published_at", "-pk")
     return EngagementRequestFilter(data, queryset=base)
