@@ -1,5 +1,6 @@
 """Shared form pieces: a service's refusal shown on a form (the one place a DomainError
-becomes form errors), and a time field that takes times as people write them."""
+becomes form errors), the GOV.UK message for text that is too long, and a time field that
+takes times as people write them."""
 
 from __future__ import annotations
 
@@ -90,3 +91,27 @@ class GovukTimeField(forms.TimeField):
         if parsed is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return parsed
+
+
+def too_long_message(name: str, limit: int) -> str:
+    """The GOV.UK words for text over its limit: "Summary must be 5,000 characters or fewer"."""
+    return f"{name} must be {limit:,} characters or fewer"
+
+
+class GovukLengthMessages:
+    """Form mixin: every field with a ``max_length`` says so in GOV.UK words.
+
+    The field is named by ``short_names[field name]`` (a label is often a whole question),
+    else by its label. Put it before ``forms.Form`` in the bases.
+    """
+
+    short_names: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            limit = getattr(field, "max_length", None)
+            if limit:
+                # Field.run_validators swaps this in for MaxLengthValidator's own message.
+                label = self.short_names.get(name) or str(field.label or name)
+                field.error_messages["max_length"] = too_long_message(label, limit)

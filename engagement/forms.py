@@ -17,10 +17,37 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import PublicBody
-from core.forms import GovukTimeField
+from core.forms import GovukLengthMessages, GovukTimeField
 from core.validators import no_line_breaks
 from engagement.models import AlertPreference, EngagementRequest, SupplierResponse
 from suppliers.models import Capability, Region
+
+# How a too-long message names each field (its label is often a whole question).
+SHORT_NAMES = {
+    "title": "Title",
+    "policy_area": "Policy area",
+    "problem": "Problem",
+    "session_place": "Place",
+    "session_link_note": "How to join",
+    "procurement_timing": "Expected timing",
+    "reason": "Reason",
+    "reference": "Reference",
+    "summary": "Summary",
+    "availability": "Availability",
+    "question": "Question",
+    "question_text": "Question",
+    "answer": "Answer",
+    "note": "Note",
+    "subject": "Subject",
+    "body": "Message",
+    "companies_house_number": "Companies House number",
+}
+
+
+class Form(GovukLengthMessages, forms.Form):
+    """An engagement form: length limits in GOV.UK words (core.forms)."""
+
+    short_names = SHORT_NAMES
 
 
 def _helper(*layout, submit: str = "Save and continue", warning: bool = False) -> FormHelper:
@@ -51,7 +78,7 @@ def _time_field(label: str, required: bool = False) -> GovukTimeField:
 # --- The question pages --------------------------------------------------------
 
 
-class StepForm(forms.Form):
+class StepForm(Form):
     """One question page. ``changes()`` is what the draft service saves."""
 
     def __init__(self, *args, instance: EngagementRequest | None = None, **kwargs):
@@ -396,7 +423,7 @@ def step_initial(step: Step, engagement_request: EngagementRequest) -> dict:
 # --- Actions on a request ------------------------------------------------------
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     reason = forms.CharField(
         label="Why are you withdrawing this request?",
         widget=forms.Textarea,
@@ -414,13 +441,13 @@ class WithdrawForm(forms.Form):
         )
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(Form):
     def __init__(self, *args, submit: str, warning: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit=submit, warning=warning)
 
 
-class ProcurementForm(forms.Form):
+class ProcurementForm(Form):
     reference = forms.CharField(
         label="What is the procurement's reference or notice link?",
         max_length=200,
@@ -435,7 +462,7 @@ class ProcurementForm(forms.Form):
         )
 
 
-class CoOwnerForm(forms.Form):
+class CoOwnerForm(Form):
     email = forms.EmailField(
         label="Email address of your colleague",
         help_text="They must have a Techmap account and work for the same public body.",
@@ -450,7 +477,7 @@ class CoOwnerForm(forms.Form):
         self.helper = _helper(Field.text("email", field_width=20), submit="Add co-owner")
 
 
-class ResponseForm(forms.Form):
+class ResponseForm(Form):
     summary = forms.CharField(
         label="Summary of your relevant expertise",
         widget=forms.Textarea,
@@ -484,7 +511,7 @@ class ResponseForm(forms.Form):
         self.helper = _helper(*layout, submit="Send response")
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(Form):
     question = forms.CharField(
         label="Your question",
         widget=forms.Textarea,
@@ -503,7 +530,7 @@ class QuestionForm(forms.Form):
         )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
     question_text = forms.CharField(
         label="The question as it will be published",
         widget=forms.Textarea,
@@ -530,7 +557,7 @@ class AnswerForm(forms.Form):
         )
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(Form):
     reason = forms.CharField(
         label="Why are you declining this question?",
         widget=forms.Textarea,
@@ -561,7 +588,7 @@ class ExtendDeadlineForm(DeadlineForm):
         )
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(Form):
     """Correct a published request's wording; the note is shown in its change log."""
 
     title = TitleForm.base_fields["title"]
@@ -610,7 +637,7 @@ class CorrectionForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "note"}
 
 
-class MessageForm(forms.Form):
+class MessageForm(Form):
     subject = forms.CharField(
         label="Subject",
         max_length=150,
@@ -634,13 +661,13 @@ class MessageForm(forms.Form):
         )
 
 
-class MarkForm(forms.Form):
+class MarkForm(Form):
     mark = forms.ChoiceField(
         choices=SupplierResponse.Mark.choices, required=False, widget=forms.HiddenInput
     )
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(Form):
     companies_house_number = forms.CharField(
         label="Companies House number of the supplier that attended",
         max_length=8,
@@ -666,7 +693,7 @@ class AttendanceForm(forms.Form):
         return number
 
 
-class AlertPreferenceForm(forms.Form):
+class AlertPreferenceForm(Form):
     frequency = forms.ChoiceField(
         label="How often do you want to hear about new requests?",
         choices=AlertPreference.Frequency.choices,

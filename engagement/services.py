@@ -29,8 +29,9 @@ from accounts.models import PublicBody, User
 from accounts.permissions import is_civil_servant
 from accounts.services import email_queue
 from core.errors import DomainError
+from core.forms import too_long_message
 from core.tasks import enqueue_on_commit
-from core.templatetags.govuk_time import format_govuk_time
+from core.templatetags.govuk_time import format_govuk_datetime
 from core.validators import has_line_break, no_line_breaks
 from engagement import permissions
 from engagement.matching import match_suppliers
@@ -72,6 +73,7 @@ DRAFT_FIELDS = {
     "procurement_timing",
 }
 M2M_FIELDS = {"capabilities", "regions"}
+QUESTION_MAX_LENGTH = 2000
 
 
 def absolute_url(path: str) -> str:
@@ -577,8 +579,8 @@ def question_ask(
     question = (question or "").strip()
     if not question:
         raise DomainError({"question": "Enter your question"})
-    if len(question) > 2000:
-        raise DomainError({"question": "Your question must be 2,000 characters or fewer"})
+    if len(question) > QUESTION_MAX_LENGTH:
+        raise DomainError({"question": too_long_message("Question", QUESTION_MAX_LENGTH)})
     with transaction.atomic():
         er = EngagementRequest.objects.select_for_update().get(pk=engagement_request.pk)
         if not er.accepting_responses:
@@ -591,9 +593,6 @@ def question_ask(
             engagement_request=er, supplier=supplier, kind=Participant.Kind.ASKED, actor=actor
         )
     return item
-
-
-QUESTION_MAX_LENGTH = 2000
 
 
 def _participant_people(
@@ -631,7 +630,9 @@ def question_answer(
         if not question_text:
             raise DomainError({"question_text": "Enter the question as it will be published"})
         if len(question_text) > QUESTION_MAX_LENGTH:
-            raise DomainError({"question_text": "The question must be 2,000 characters or fewer"})
+            raise DomainError(
+                {"question_text": too_long_message("Question", QUESTION_MAX_LENGTH)}
+            )
     with transaction.atomic():
         question = (
             ClarificationQuestion.objects.select_for_update(of=("self",))
@@ -754,7 +755,10 @@ def engagement_request_extend_deadline(
             engagement_request=er,
             kind=RequestChange.Kind.DEADLINE_EXTENDED,
             fields=["response_deadline"],
-            summary=f"Deadline extended from {_when(previous)} to {_when(response_deadline)}.",
+            summary=(
+                f"Deadline extended from {format_govuk_datetime(previous)} "
+                f"to {format_govuk_datetime(response_deadline)}."
+            ),
             changed_by=actor,
         )
         body = render_to_string(
@@ -770,11 +774,6 @@ def engagement_request_extend_deadline(
                 dedupe_key=f"engagement:deadline:{er.pk}:{stamp}:{person.pk}",
             )
     return er
-
-
-def _when(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{format_govuk_time(local)} on {local.strftime('%-d %B %Y')}"
 
 
 def engagement_request_correct(

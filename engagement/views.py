@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import PublicBody, User
 from core.forms import apply_domain_error
+from core.templatetags.govuk_time import format_govuk_datetime, format_govuk_time
 from engagement import exports, forms, permissions, selectors, services
 from engagement.matching import __doc__ as MATCHING_FORMULA
 from engagement.models import (
@@ -207,9 +208,9 @@ def _check_rows(engagement_request: EngagementRequest, user) -> list[dict]:
     if er.session_date:
         session_bits.append(er.session_date.strftime("%-d %B %Y"))
     if er.session_start:
-        times = er.session_start.strftime("%H:%M")
+        times = format_govuk_time(er.session_start)
         if er.session_end:
-            times += f" to {er.session_end.strftime('%H:%M')}"
+            times += f" to {format_govuk_time(er.session_end)}"
         session_bits.append(times)
     if er.session_place:
         session_bits.append(er.session_place)
@@ -230,9 +231,7 @@ def _check_rows(engagement_request: EngagementRequest, user) -> list[dict]:
         "regions": ", ".join(r.name for r in er.regions.all()) or "Anywhere in the UK",
         "take-part": ", ".join(er.get_formats_display()),
         "session": ", ".join(session_bits),
-        "deadline": timezone.localtime(er.response_deadline).strftime("%-d %B %Y at %H:%M")
-        if er.response_deadline
-        else "",
+        "deadline": format_govuk_datetime(er.response_deadline),
         "budget": budget or "Not given",
         "timing": er.procurement_timing or "Not given",
     }
