@@ -105,9 +105,7 @@ def how_it_runs(er: EngagementRequest) -> str:
     if er.session_link_note:
         parts.append(f"Joining: {er.session_link_note}.")
     if er.response_deadline:
-        parts.append(
-            f"Responses close at {format_govuk_datetime(er.response_deadline)} (UK time)."
-        )
+        parts.append(f"Responses close at {format_govuk_datetime(er.response_deadline)} (UK time).")
     parts.append("Respond, and ask clarification questions, through Techmap.")
     return " ".join(parts)
 

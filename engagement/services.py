@@ -630,9 +630,7 @@ def question_answer(
         if not question_text:
             raise DomainError({"question_text": "Enter the question as it will be published"})
         if len(question_text) > QUESTION_MAX_LENGTH:
-            raise DomainError(
-                {"question_text": too_long_message("Question", QUESTION_MAX_LENGTH)}
-            )
+            raise DomainError({"question_text": too_long_message("Question", QUESTION_MAX_LENGTH)})
     with transaction.atomic():
         question = (
             ClarificationQuestion.objects.select_for_update(of=("self",))
