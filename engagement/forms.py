@@ -535,10 +535,10 @@ class AnswerForm(Form):
         label="The question as it will be published",
         widget=forms.Textarea,
         max_length=2000,
+        required=False,  # left empty, the question is published as asked
         help_text=(
             "Edit it to remove anything that identifies who asked. We keep the words they sent."
         ),
-        error_messages={"required": "Enter the question as it will be published"},
     )
     answer = forms.CharField(
         label="Your answer",

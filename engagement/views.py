@@ -767,7 +767,7 @@ def question_answer(request: HttpRequest, pk: int, question_id: int) -> HttpResp
                 actor=request.user,
                 question=question,
                 answer=form.cleaned_data["answer"],
-                question_text=form.cleaned_data["question_text"],
+                question_text=form.cleaned_data["question_text"] or None,
             )
         except ValidationError as error:
             apply_domain_error(form, error)
