@@ -23,6 +23,8 @@ from engagement.models import (
     Match,
     Notification,
     Participant,
+    RequestChange,
+    RespondentMessage,
     SupplierResponse,
 )
 
@@ -47,8 +49,24 @@ class ResponseInline(ReadOnlyInline):
 
 class QuestionInline(ReadOnlyInline):
     model = ClarificationQuestion
-    fields = ["question", "answer", "asked_at", "answered_at"]
+    fields = ["question", "answer", "asked_at", "answered_at", "declined_at", "decline_reason"]
     readonly_fields = fields
+
+
+class ChangeInline(ReadOnlyInline):
+    """The public change log the owners wrote (corrections, new deadlines)."""
+
+    model = RequestChange
+    fields = ["changed_at", "kind", "summary", "changed_by"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+class MessageInline(ReadOnlyInline):
+    model = RespondentMessage
+    fields = ["sent_at", "subject", "recipient_count", "sent_by"]
+    readonly_fields = fields
+    show_change_link = False
 
 
 class ParticipantInline(ReadOnlyInline):
@@ -87,7 +105,7 @@ class EngagementRequestAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         "withdrawal_reason",
         "procurement_reference",
     ]
-    inlines = [ResponseInline, QuestionInline, ParticipantInline]
+    inlines = [ResponseInline, QuestionInline, ParticipantInline, ChangeInline, MessageInline]
     actions = ["close_due"]
 
     def has_add_permission(self, request) -> bool:

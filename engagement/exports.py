@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core import ocds as core_ocds
 from core.csv import csv_text
+from core.templatetags.govuk_time import format_govuk_datetime, format_govuk_time
 from engagement.models import EngagementRequest, Participant, SupplierResponse
 from suppliers.models import CpvCapability
 
@@ -95,17 +96,16 @@ def how_it_runs(er: EngagementRequest) -> str:
     if er.session_date:
         when = er.session_date.strftime("%-d %B %Y")
         if er.session_start:
-            when += f", {er.session_start.strftime('%H:%M')}"
+            when += f", {format_govuk_time(er.session_start)}"
             if er.session_end:
-                when += f" to {er.session_end.strftime('%H:%M')}"
+                when += f" to {format_govuk_time(er.session_end)}"
         parts.append(f"Session: {when}.")
     if er.session_place:
         parts.append(f"Place: {er.session_place}.")
     if er.session_link_note:
         parts.append(f"Joining: {er.session_link_note}.")
     if er.response_deadline:
-        deadline = timezone.localtime(er.response_deadline).strftime("%-d %B %Y at %H:%M")
-        parts.append(f"Responses close {deadline} (UK time).")
+        parts.append(f"Responses close at {format_govuk_datetime(er.response_deadline)} (UK time).")
     parts.append("Respond, and ask clarification questions, through Techmap.")
     return " ".join(parts)
 

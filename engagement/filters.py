@@ -52,8 +52,13 @@ class EngagementRequestFilter(django_filters.FilterSet):
             help_text="Words from the title, problem, policy area or public body.",
         )
     )
+    # Radios, so each option has its own id (id_status_0…) for its label to point at.
     status = django_filters.ChoiceFilter(
-        label="Status", choices=STATUS_CHOICES, method="filter_status", empty_label=None
+        label="Status",
+        choices=STATUS_CHOICES,
+        method="filter_status",
+        empty_label=None,
+        widget=forms.RadioSelect,
     )
     # Reference rows by code or slug: the API schema lists the values (an enum read from the
     # database when the schema is built), so an unknown one is a documented 400.

@@ -17,11 +17,37 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import PublicBody
+from core.forms import GovukLengthMessages, GovukTimeField
 from core.validators import no_line_breaks
 from engagement.models import AlertPreference, EngagementRequest, SupplierResponse
 from suppliers.models import Capability, Region
 
-TIME_ERROR = "Enter a time in the 24-hour format, like 09:30 or 14:00"
+# How a too-long message names each field (its label is often a whole question).
+SHORT_NAMES = {
+    "title": "Title",
+    "policy_area": "Policy area",
+    "problem": "Problem",
+    "session_place": "Place",
+    "session_link_note": "How to join",
+    "procurement_timing": "Expected timing",
+    "reason": "Reason",
+    "reference": "Reference",
+    "summary": "Summary",
+    "availability": "Availability",
+    "question": "Question",
+    "question_text": "Question",
+    "answer": "Answer",
+    "note": "Note",
+    "subject": "Subject",
+    "body": "Message",
+    "companies_house_number": "Companies House number",
+}
+
+
+class Form(GovukLengthMessages, forms.Form):
+    """An engagement form: length limits in GOV.UK words (core.forms)."""
+
+    short_names = SHORT_NAMES
 
 
 def _helper(*layout, submit: str = "Save and continue", warning: bool = False) -> FormHelper:
@@ -36,21 +62,23 @@ class CapabilityChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-def _time_field(label: str, required: bool = False) -> forms.TimeField:
-    return forms.TimeField(
+def _time_field(label: str, required: bool = False) -> GovukTimeField:
+    # Each message names the field once: the label is not repeated around it.
+    return GovukTimeField(
         label=label,
         required=required,
-        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
-        help_text="For example, 14:30",
-        error_messages={"invalid": TIME_ERROR, "required": f"Enter the {label.lower()}"},
-        widget=forms.TimeInput(format="%H:%M"),
+        help_text="For example, 2pm or 14:30",
+        error_messages={
+            "invalid": f"{label} must be a real time, like 2pm or 14:30",
+            "required": f"Enter the {label.lower()}",
+        },
     )
 
 
 # --- The question pages --------------------------------------------------------
 
 
-class StepForm(forms.Form):
+class StepForm(Form):
     """One question page. ``changes()`` is what the draft service saves."""
 
     def __init__(self, *args, instance: EngagementRequest | None = None, **kwargs):
@@ -247,7 +275,9 @@ class DeadlineForm(StepForm):
             kwargs["initial"] = {"deadline_date": local.date(), "deadline_time": local.time()}
         super().__init__(*args, **kwargs)
         self.fields["deadline_date"].error_messages["required"] = "Enter the date responses close"
-        self.fields["deadline_time"].help_text = "In UK time, for example 17:00 (the default)"
+        self.fields[
+            "deadline_time"
+        ].help_text = "In UK time, for example 2pm. Leave it empty for 5pm"
         self.helper = _helper(
             Field("deadline_date", legend_size=Size.SMALL),
             Field.text("deadline_time", field_width=5),
@@ -393,7 +423,7 @@ def step_initial(step: Step, engagement_request: EngagementRequest) -> dict:
 # --- Actions on a request ------------------------------------------------------
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     reason = forms.CharField(
         label="Why are you withdrawing this request?",
         widget=forms.Textarea,
@@ -411,13 +441,13 @@ class WithdrawForm(forms.Form):
         )
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(Form):
     def __init__(self, *args, submit: str, warning: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit=submit, warning=warning)
 
 
-class ProcurementForm(forms.Form):
+class ProcurementForm(Form):
     reference = forms.CharField(
         label="What is the procurement's reference or notice link?",
         max_length=200,
@@ -432,7 +462,7 @@ class ProcurementForm(forms.Form):
         )
 
 
-class CoOwnerForm(forms.Form):
+class CoOwnerForm(Form):
     email = forms.EmailField(
         label="Email address of your colleague",
         help_text="They must have a Techmap account and work for the same public body.",
@@ -447,7 +477,7 @@ class CoOwnerForm(forms.Form):
         self.helper = _helper(Field.text("email", field_width=20), submit="Add co-owner")
 
 
-class ResponseForm(forms.Form):
+class ResponseForm(Form):
     summary = forms.CharField(
         label="Summary of your relevant expertise",
         widget=forms.Textarea,
@@ -481,7 +511,7 @@ class ResponseForm(forms.Form):
         self.helper = _helper(*layout, submit="Send response")
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(Form):
     question = forms.CharField(
         label="Your question",
         widget=forms.Textarea,
@@ -500,7 +530,16 @@ class QuestionForm(forms.Form):
         )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
+    question_text = forms.CharField(
+        label="The question as it will be published",
+        widget=forms.Textarea,
+        max_length=2000,
+        required=False,  # left empty, the question is published as asked
+        help_text=(
+            "Edit it to remove anything that identifies who asked. We keep the words they sent."
+        ),
+    )
     answer = forms.CharField(
         label="Your answer",
         widget=forms.Textarea,
@@ -511,16 +550,124 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.textarea("answer", rows=6), submit="Publish answer")
+        self.helper = _helper(
+            Field.textarea("question_text", rows=4, max_characters=2000),
+            Field.textarea("answer", rows=6, max_characters=5000),
+            submit="Publish answer",
+        )
 
 
-class MarkForm(forms.Form):
+class DeclineForm(Form):
+    reason = forms.CharField(
+        label="Why are you declining this question?",
+        widget=forms.Textarea,
+        max_length=2000,
+        help_text="We email this to the supplier that asked. It is not published.",
+        error_messages={"required": "Enter why you are declining the question"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.textarea("reason", label_size=Size.MEDIUM, rows=4),
+            submit="Decline question",
+            warning=True,
+        )
+
+
+class ExtendDeadlineForm(DeadlineForm):
+    """The deadline page's fields, for a published request: the new, later deadline."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deadline_date"].label = "New date responses close"
+        self.helper = _helper(
+            Field("deadline_date", legend_size=Size.SMALL),
+            Field.text("deadline_time", field_width=5),
+            submit="Extend deadline",
+        )
+
+
+class CorrectionForm(Form):
+    """Correct a published request's wording; the note is shown in its change log."""
+
+    title = TitleForm.base_fields["title"]
+    policy_area = PolicyAreaForm.base_fields["policy_area"]
+    problem = ProblemForm.base_fields["problem"]
+    session_place = SessionForm.base_fields["session_place"]
+    session_link_note = SessionForm.base_fields["session_link_note"]
+    procurement_timing = TimingForm.base_fields["procurement_timing"]
+    note = forms.CharField(
+        label="What did you correct?",
+        max_length=300,
+        help_text="For example, 'Fixed a typo in the problem'. Everyone sees this note.",
+        error_messages={"required": "Enter what you corrected"},
+    )
+
+    def __init__(self, *args, instance: EngagementRequest, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {name: getattr(instance, name) for name in self.base_fields if name != "note"},
+        )
+        super().__init__(*args, **kwargs)
+        for name, label in (
+            ("title", "Title"),
+            ("policy_area", "Policy area"),
+            ("problem", "Problem"),
+            ("procurement_timing", "Expected timing of any procurement (optional)"),
+        ):
+            self.fields[name].label = label
+        layout = [
+            Field.text("title"),
+            Field.text("policy_area"),
+            Field.textarea("problem", rows=8, max_characters=5000),
+        ]
+        if EngagementRequest.Format.IN_PERSON in instance.formats:
+            layout.append(Field.text("session_place"))
+        else:
+            del self.fields["session_place"]
+        if EngagementRequest.Format.ONLINE in instance.formats:
+            layout.append(Field.text("session_link_note"))
+        else:
+            del self.fields["session_link_note"]
+        layout += [Field.text("procurement_timing"), Field.text("note")]
+        self.helper = _helper(*layout, submit="Save correction")
+
+    def changes(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "note"}
+
+
+class MessageForm(Form):
+    subject = forms.CharField(
+        label="Subject",
+        max_length=150,
+        validators=[no_line_breaks],  # an email subject
+        error_messages={"required": "Enter a subject"},
+    )
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea,
+        max_length=5000,
+        help_text="For example, the link to join the session and how to prepare.",
+        error_messages={"required": "Enter your message"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.text("subject"),
+            Field.textarea("body", rows=8, max_characters=5000),
+            submit="Send message",
+        )
+
+
+class MarkForm(Form):
     mark = forms.ChoiceField(
         choices=SupplierResponse.Mark.choices, required=False, widget=forms.HiddenInput
     )
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(Form):
     companies_house_number = forms.CharField(
         label="Companies House number of the supplier that attended",
         max_length=8,
@@ -546,7 +693,7 @@ class AttendanceForm(forms.Form):
         return number
 
 
-class AlertPreferenceForm(forms.Form):
+class AlertPreferenceForm(Form):
     frequency = forms.ChoiceField(
         label="How often do you want to hear about new requests?",
         choices=AlertPreference.Frequency.choices,

@@ -204,7 +204,9 @@ class ClarificationQuestion(models.Model):
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    question = models.TextField()
+    question = models.TextField(help_text="As published (the owners may redact it first).")
+    # The asker's words, kept when an owner redacted the question before publishing it.
+    original_question = models.TextField(blank=True)
     answer = models.TextField(blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -215,6 +217,16 @@ class ClarificationQuestion(models.Model):
     )
     asked_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Declined: never published; the asker is told why.
+    declined_at = models.DateTimeField(null=True, blank=True)
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decline_reason = models.TextField(blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -224,6 +236,10 @@ class ClarificationQuestion(models.Model):
                 condition=Q(answered_at__isnull=True) | ~Q(answer=""),
                 name="engagement_answered_question_has_answer",
             ),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | Q(declined_at__isnull=True),
+                name="engagement_question_answered_or_declined",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -232,6 +248,60 @@ class ClarificationQuestion(models.Model):
     @property
     def is_published(self) -> bool:
         return self.answered_at is not None
+
+    @property
+    def is_declined(self) -> bool:
+        return self.declined_at is not None
+
+    @property
+    def is_redacted(self) -> bool:
+        return bool(self.original_question)
+
+
+class RequestChange(models.Model):
+    """A public entry in a published request's change log: a correction or a new deadline."""
+
+    class Kind(models.TextChoices):
+        CORRECTED = "corrected", "Corrected"
+        DEADLINE_EXTENDED = "deadline_extended", "Deadline extended"
+
+    engagement_request = models.ForeignKey(
+        EngagementRequest, on_delete=models.CASCADE, related_name="changes"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    fields = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    summary = models.TextField(help_text="What changed, as shown on the request.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary[:60]}"
+
+
+class RespondentMessage(models.Model):
+    """A message the owners sent to every organisation that responded (a session link, say)."""
+
+    engagement_request = models.ForeignKey(
+        EngagementRequest, on_delete=models.CASCADE, related_name="messages"
+    )
+    subject = models.CharField(max_length=150, validators=[no_line_breaks])
+    body = models.TextField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class Participant(models.Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -16,9 +16,11 @@ from engagement.models import (
     EngagementRequest,
     Match,
     Participant,
+    RequestChange,
+    RespondentMessage,
     SupplierResponse,
 )
-from suppliers.models import CaseStudy, ExternalEngagementNotice, Supplier
+from suppliers.models import CaseStudy, ExternalEngagementNotice, Supplier, SupplierMembership
 
 
 def requests_with_related(queryset: QuerySet | None = None) -> QuerySet:
@@ -32,15 +34,42 @@ def requests_visible_to(user) -> QuerySet:
     return EngagementRequest.objects.filter(permissions.visible_requests_q(user))
 
 
+def _for_suppliers_of(user) -> dict:
+    """``matched`` and ``responded`` for the published suppliers the user acts for.
+
+    Matched means a Match row: the matching rule (engagement.matching) picked the supplier
+    when the request was published, the same rule its alerts followed. Subqueries, so the
+    list runs the same queries however many requests or organisations there are.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return {"matched": Value(False), "responded": Value(False)}
+    suppliers = SupplierMembership.objects.filter(
+        user=user, supplier__status=Supplier.Status.PUBLISHED
+    ).values("supplier_id")
+    return {
+        "matched": Exists(
+            Match.objects.filter(engagement_request=OuterRef("pk"), supplier_id__in=suppliers)
+        ),
+        "responded": Exists(
+            SupplierResponse.objects.filter(
+                engagement_request=OuterRef("pk"), supplier_id__in=suppliers
+            )
+        ),
+    }
+
+
 def request_list(*, user, data) -> EngagementRequestFilter:
     """The public list: a bound FilterSet whose ``qs`` is the page's requests.
 
-    Drafts never appear here, even to their owners (they have "your requests").
+    Drafts never appear here, even to their owners (they have "your requests"). Each
+    request says whether it ``matched`` one of the user's organisations and whether one
+    ``responded``.
     """
     base = requests_with_related(
         EngagementRequest.objects.exclude(status=EngagementRequest.Status.DRAFT)
     ).annotate(
-        answered_questions=Count("questions", filter=Q(questions__answered_at__isnull=False))
+        answered_questions=Count("questions", filter=Q(questions__answered_at__isnull=False)),
+        **_for_suppliers_of(user),
     )
     base = base.order_by("-published_at", "-pk")
     return EngagementRequestFilter(data, queryset=base)
@@ -111,9 +140,25 @@ def published_questions(engagement_request: EngagementRequest) -> QuerySet:
 
 
 def unanswered_questions(engagement_request: EngagementRequest) -> QuerySet:
+    """Questions waiting for the owners: neither answered nor declined."""
     return ClarificationQuestion.objects.filter(
-        engagement_request=engagement_request, answered_at__isnull=True
+        engagement_request=engagement_request, answered_at__isnull=True, declined_at__isnull=True
     )
+
+
+def declined_questions(engagement_request: EngagementRequest) -> QuerySet:
+    return ClarificationQuestion.objects.filter(
+        engagement_request=engagement_request, declined_at__isnull=False
+    )
+
+
+def request_changes(engagement_request: EngagementRequest) -> QuerySet:
+    """The public change log of a published request: corrections and new deadlines."""
+    return RequestChange.objects.filter(engagement_request=engagement_request)
+
+
+def messages_sent(engagement_request: EngagementRequest) -> QuerySet:
+    return RespondentMessage.objects.filter(engagement_request=engagement_request)
 
 
 def questions_asked_by(engagement_request: EngagementRequest, supplier_ids: list[int]) -> QuerySet:
@@ -121,6 +166,7 @@ def questions_asked_by(engagement_request: EngagementRequest, supplier_ids: list
         engagement_request=engagement_request,
         supplier_id__in=supplier_ids,
         answered_at__isnull=True,
+        declined_at__isnull=True,
     )
 
 

@@ -29,7 +29,9 @@ from accounts.models import PublicBody, User
 from accounts.permissions import is_civil_servant
 from accounts.services import email_queue
 from core.errors import DomainError
+from core.forms import too_long_message
 from core.tasks import enqueue_on_commit
+from core.templatetags.govuk_time import format_govuk_datetime
 from core.validators import has_line_break, no_line_breaks
 from engagement import permissions
 from engagement.matching import match_suppliers
@@ -40,6 +42,8 @@ from engagement.models import (
     Match,
     Notification,
     Participant,
+    RequestChange,
+    RespondentMessage,
     SupplierResponse,
 )
 from suppliers.models import Capability, CaseStudy, Region, Supplier, SupplierMembership
@@ -69,6 +73,7 @@ DRAFT_FIELDS = {
     "procurement_timing",
 }
 M2M_FIELDS = {"capabilities", "regions"}
+QUESTION_MAX_LENGTH = 2000
 
 
 def absolute_url(path: str) -> str:
@@ -574,8 +579,8 @@ def question_ask(
     question = (question or "").strip()
     if not question:
         raise DomainError({"question": "Enter your question"})
-    if len(question) > 2000:
-        raise DomainError({"question": "Your question must be 2,000 characters or fewer"})
+    if len(question) > QUESTION_MAX_LENGTH:
+        raise DomainError({"question": too_long_message("Question", QUESTION_MAX_LENGTH)})
     with transaction.atomic():
         er = EngagementRequest.objects.select_for_update().get(pk=engagement_request.pk)
         if not er.accepting_responses:
@@ -590,35 +595,280 @@ def question_ask(
     return item
 
 
+def _participant_people(
+    engagement_request: EngagementRequest, kinds: Iterable[str] | None = None
+) -> list[User]:
+    """Active members of the suppliers on the request's participants register (of ``kinds``),
+    each person once."""
+    participants = Participant.objects.filter(engagement_request=engagement_request)
+    if kinds is not None:
+        participants = participants.filter(kind__in=list(kinds))
+    people = _recipients(set(participants.values_list("supplier_id", flat=True)))
+    unique = {person.pk: person for members in people.values() for person in members}
+    return [unique[pk] for pk in sorted(unique)]
+
+
 def question_answer(
-    *, actor: User, question: ClarificationQuestion, answer: str
+    *, actor: User, question: ClarificationQuestion, answer: str, question_text: str | None = None
 ) -> ClarificationQuestion:
     """Answer a question; question and answer are then published to everyone, anonymously.
 
-    The asker is emailed (once, whatever the retries) that the answer is published.
+    Before: the actor owns the request and the question is not declined. ``question_text``,
+    when given and different, is the question as published (redacted, say to remove who
+    asked); the asker's words are kept in ``original_question`` for the owners and history.
+    After: the question is published; the asker is emailed that it is answered, and every
+    other participant's people (responded, asked or attended) that an answer is published:
+    outbox emails with dedupe keys, so a retry or an edit of the answer emails no one twice.
     """
     if not permissions.can_manage_request(actor, question.engagement_request):
         raise PermissionDenied("Only the request's owners can answer questions.")
     answer = (answer or "").strip()
     if not answer:
         raise DomainError({"answer": "Enter your answer"})
+    if question_text is not None:
+        question_text = question_text.strip()
+        if not question_text:
+            raise DomainError({"question_text": "Enter the question as it will be published"})
+        if len(question_text) > QUESTION_MAX_LENGTH:
+            raise DomainError({"question_text": too_long_message("Question", QUESTION_MAX_LENGTH)})
     with transaction.atomic():
+        question = (
+            ClarificationQuestion.objects.select_for_update(of=("self",))
+            .select_related("engagement_request", "asked_by")
+            .get(pk=question.pk)
+        )
+        if question.is_declined:
+            raise DomainError("This question was declined, so it cannot be answered.")
+        if question_text is not None and question_text != question.question:
+            question.original_question = question.original_question or question.question
+            question.question = question_text
         question.answer = answer
         question.answered_by = actor
         question.answered_at = question.answered_at or timezone.now()
         _save(question, actor=actor, reason="Answered and published")
+        er = question.engagement_request
+        context = {"request": er, "question": question, "url": _request_url(er)}
         if question.asked_by_id and question.asked_by.is_active:
-            er = question.engagement_request
             email_queue(
                 to=question.asked_by.email,
                 subject=f"Your question on “{er.title}” has been answered",
-                body=render_to_string(
-                    "engagement/email/answered.txt",
-                    {"request": er, "question": question, "url": _request_url(er)},
-                ),
+                body=render_to_string("engagement/email/answered.txt", context),
                 dedupe_key=f"engagement:answered:{question.pk}",
             )
+        body = render_to_string("engagement/email/answer_published.txt", context)
+        for person in _participant_people(er):
+            if person.pk == question.asked_by_id:
+                continue
+            email_queue(
+                to=person.email,
+                subject=f"A clarification question on “{er.title}” has been answered",
+                body=body,
+                dedupe_key=f"engagement:answer-published:{question.pk}:{person.pk}",
+            )
     return question
+
+
+def question_decline(
+    *, actor: User, question: ClarificationQuestion, reason: str
+) -> ClarificationQuestion:
+    """Decline a question instead of publishing it (off-topic, or it cannot be answered).
+
+    Before: the actor owns the request; the question is neither answered nor declined.
+    After: it is declined with the reason, never published, and the asker is emailed the
+    reason (once: a dedupe key).
+    """
+    if not permissions.can_manage_request(actor, question.engagement_request):
+        raise PermissionDenied("Only the request's owners can decline questions.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": "Enter why you are declining the question"})
+    with transaction.atomic():
+        question = (
+            ClarificationQuestion.objects.select_for_update(of=("self",))
+            .select_related("engagement_request", "asked_by")
+            .get(pk=question.pk)
+        )
+        if question.is_published:
+            raise DomainError("This question's answer is published, so it cannot be declined.")
+        if question.is_declined:
+            raise DomainError("This question has already been declined.")
+        question.declined_at = timezone.now()
+        question.declined_by = actor
+        question.decline_reason = reason
+        _save(question, actor=actor, reason="Declined")
+        er = question.engagement_request
+        if question.asked_by_id and question.asked_by.is_active:
+            email_queue(
+                to=question.asked_by.email,
+                subject=f"Your question on “{er.title}” will not be answered",
+                body=render_to_string(
+                    "engagement/email/declined.txt",
+                    {"request": er, "question": question, "url": _request_url(er)},
+                ),
+                dedupe_key=f"engagement:declined:{question.pk}",
+            )
+    return question
+
+
+# --- After publishing: deadline, corrections, messages ---------------------------------
+
+# What an owner may correct once a request is published: its wording. Capabilities and
+# regions decided who was matched and alerted, so they do not change after publishing.
+CORRECTABLE_FIELDS = {
+    "title",
+    "policy_area",
+    "problem",
+    "session_place",
+    "session_link_note",
+    "procurement_timing",
+}
+
+
+def engagement_request_extend_deadline(
+    *, actor: User, engagement_request: EngagementRequest, response_deadline: datetime
+) -> EngagementRequest:
+    """Move an open request's response deadline later, and tell the participants.
+
+    Before: the actor owns the request; it is open; the new deadline is later than the
+    current one. After: the deadline is saved with history, the change log shows it, and
+    every participant's people get an outbox email (dedupe key per deadline and person,
+    queued on commit), so a retry emails no one twice.
+    """
+    if not permissions.can_manage_request(actor, engagement_request):
+        raise PermissionDenied("Only the request's owners can extend the deadline.")
+    if response_deadline is None:
+        raise DomainError({"response_deadline": "Enter the new date responses close"})
+    with transaction.atomic():
+        er = EngagementRequest.objects.select_for_update().get(pk=engagement_request.pk)
+        if er.status != Status.OPEN:
+            raise DomainError("Only an open request's deadline can be extended.")
+        if response_deadline <= max(er.response_deadline, timezone.now()):
+            raise DomainError(
+                {"response_deadline": "The new deadline must be later than the current one"}
+            )
+        previous = er.response_deadline
+        er.response_deadline = response_deadline
+        _save(er, actor=actor, reason="Deadline extended")
+        RequestChange.objects.create(
+            engagement_request=er,
+            kind=RequestChange.Kind.DEADLINE_EXTENDED,
+            fields=["response_deadline"],
+            summary=(
+                f"Deadline extended from {format_govuk_datetime(previous)} "
+                f"to {format_govuk_datetime(response_deadline)}."
+            ),
+            changed_by=actor,
+        )
+        body = render_to_string(
+            "engagement/email/deadline_extended.txt",
+            {"request": er, "previous": previous, "url": _request_url(er)},
+        )
+        stamp = int(response_deadline.timestamp())
+        for person in _participant_people(er):
+            email_queue(
+                to=person.email,
+                subject=f"More time to respond to “{er.title}”",
+                body=body,
+                dedupe_key=f"engagement:deadline:{er.pk}:{stamp}:{person.pk}",
+            )
+    return er
+
+
+def engagement_request_correct(
+    *, actor: User, engagement_request: EngagementRequest, note: str, **changes
+) -> EngagementRequest:
+    """Correct a published request's wording (a typo), with a note shown in its change log.
+
+    Before: the actor owns the request and it is published; ``changes`` name
+    CORRECTABLE_FIELDS only and obey the draft rules; at least one value differs. After:
+    the fields are saved with history, the search vector is current, and a public
+    RequestChange says which fields changed, when, and the owner's note.
+    """
+    unknown = set(changes) - CORRECTABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not a correctable field: {', '.join(sorted(unknown))}")
+    if not permissions.can_manage_request(actor, engagement_request):
+        raise PermissionDenied("Only the request's owners can correct it.")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError({"note": "Enter what you corrected"})
+    _validate_changes(engagement_request, changes)
+    with transaction.atomic():
+        er = EngagementRequest.objects.select_for_update().get(pk=engagement_request.pk)
+        if er.is_draft:
+            raise DomainError("A draft is changed on its question pages.")
+        changed = [
+            name
+            for name in sorted(CORRECTABLE_FIELDS & set(changes))
+            if (changes[name] or "").strip() != getattr(er, name)
+        ]
+        if not changed:
+            raise DomainError("You have not changed anything")
+        for name in changed:
+            setattr(er, name, changes[name].strip())
+        _save(er, actor=actor, reason=f"Corrected: {note}"[:100])
+        labels = ", ".join(
+            str(EngagementRequest._meta.get_field(name).verbose_name) for name in changed
+        )
+        RequestChange.objects.create(
+            engagement_request=er,
+            kind=RequestChange.Kind.CORRECTED,
+            fields=changed,
+            summary=f"Corrected the {labels}: {note}",
+            changed_by=actor,
+        )
+        engagement_request_refresh_search_vector(engagement_request=er)
+    return er
+
+
+def engagement_request_message_respondents(
+    *, actor: User, engagement_request: EngagementRequest, subject: str, body: str
+) -> RespondentMessage:
+    """Email every organisation that responded (its people), say with the session link.
+
+    Before: the actor owns the published request and at least one organisation has
+    responded. After: the message is recorded, and one outbox email per person is queued
+    on commit with a dedupe key (message and person), so a retry sends nothing twice.
+    """
+    if not permissions.can_manage_request(actor, engagement_request):
+        raise PermissionDenied("Only the request's owners can message respondents.")
+    subject = (subject or "").strip()
+    body = (body or "").strip()
+    errors = {}
+    if not subject:
+        errors["subject"] = "Enter a subject"
+    elif has_line_break(subject):
+        errors["subject"] = no_line_breaks.message
+    if not body:
+        errors["body"] = "Enter your message"
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        er = EngagementRequest.objects.select_for_update().get(pk=engagement_request.pk)
+        if er.is_draft:
+            raise DomainError("You can message respondents once the request is published.")
+        people = _participant_people(er, kinds=[Participant.Kind.RESPONDED])
+        if not people:
+            raise DomainError("No organisation has responded yet, so there is no one to message.")
+        message = RespondentMessage.objects.create(
+            engagement_request=er,
+            subject=subject,
+            body=body,
+            sent_by=actor,
+            recipient_count=len(people),
+        )
+        text = render_to_string(
+            "engagement/email/message.txt",
+            {"request": er, "message": message, "url": _request_url(er)},
+        )
+        for person in people:
+            email_queue(
+                to=person.email,
+                subject=f"{subject} – {er.title}",
+                body=text,
+                dedupe_key=f"engagement:message:{message.pk}:{person.pk}",
+            )
+    return message
 
 
 def participant_record_attendance(

@@ -17,6 +17,9 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.request_withdraw, name="withdraw"),
     path("<int:pk>/close/", views.request_close, name="close"),
     path("<int:pk>/procurement/", views.request_procurement, name="procurement"),
+    path("<int:pk>/extend-deadline/", views.request_extend_deadline, name="extend_deadline"),
+    path("<int:pk>/correct/", views.request_correct, name="correct"),
+    path("<int:pk>/message/", views.request_message, name="message"),
     path("<int:pk>/co-owners/", views.request_co_owners, name="co_owners"),
     path(
         "<int:pk>/co-owners/<int:user_id>/remove/",
@@ -34,6 +37,11 @@ urlpatterns = [
         "<int:pk>/questions/<int:question_id>/answer/",
         views.question_answer,
         name="answer",
+    ),
+    path(
+        "<int:pk>/questions/<int:question_id>/decline/",
+        views.question_decline,
+        name="decline",
     ),
     path("<int:pk>/participants/", views.request_participants, name="participants"),
     path("<int:pk>/participants.csv", views.request_participants_csv, name="participants_csv"),

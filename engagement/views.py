@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import PublicBody, User
 from core.forms import apply_domain_error
+from core.templatetags.govuk_time import format_govuk_datetime, format_govuk_time
 from engagement import exports, forms, permissions, selectors, services
 from engagement.matching import __doc__ as MATCHING_FORMULA
 from engagement.models import (
@@ -156,7 +157,9 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         if engagement_request.is_draft or not request.user.is_authenticated:
             return _deny(request)
         if permissions.can_manage_request(request.user, engagement_request):
-            messages.info(request, "A published request cannot be changed.")
+            messages.info(
+                request, "A published request is corrected from its page: Correct the wording."
+            )
             return redirect("engagement:detail", pk=engagement_request.pk)
         return _deny(request)
     step_def = forms.STEPS_BY_SLUG.get(step)
@@ -205,9 +208,9 @@ def _check_rows(engagement_request: EngagementRequest, user) -> list[dict]:
     if er.session_date:
         session_bits.append(er.session_date.strftime("%-d %B %Y"))
     if er.session_start:
-        times = er.session_start.strftime("%H:%M")
+        times = format_govuk_time(er.session_start)
         if er.session_end:
-            times += f" to {er.session_end.strftime('%H:%M')}"
+            times += f" to {format_govuk_time(er.session_end)}"
         session_bits.append(times)
     if er.session_place:
         session_bits.append(er.session_place)
@@ -228,9 +231,7 @@ def _check_rows(engagement_request: EngagementRequest, user) -> list[dict]:
         "regions": ", ".join(r.name for r in er.regions.all()) or "Anywhere in the UK",
         "take-part": ", ".join(er.get_formats_display()),
         "session": ", ".join(session_bits),
-        "deadline": timezone.localtime(er.response_deadline).strftime("%-d %B %Y at %H:%M")
-        if er.response_deadline
-        else "",
+        "deadline": format_govuk_datetime(er.response_deadline),
         "budget": budget or "Not given",
         "timing": er.procurement_timing or "Not given",
     }
@@ -341,12 +342,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if supplier_ids
         else [],
         "can_take_part": bool(supplier_options) and engagement_request.accepting_responses,
+        "changes": selectors.request_changes(engagement_request),
     }
     if is_owner:
         context["counts"] = EngagementRequest.objects.filter(pk=engagement_request.pk).aggregate(
             responses=Count("responses", distinct=True),
             unanswered=Count(
-                "questions", filter=Q(questions__answered_at__isnull=True), distinct=True
+                "questions",
+                filter=Q(questions__answered_at__isnull=True, questions__declined_at__isnull=True),
+                distinct=True,
             ),
             matches=Count("matches", distinct=True),
         )
@@ -365,10 +369,13 @@ def _action_page(
     template: str = "engagement/action.html",
     done: str,
     lead: str = "",
+    heading: bool = False,
 ) -> HttpResponse:
     engagement_request = _get_request(request, pk)
     if not allowed(request.user, engagement_request):
         return _deny(request)
+    if callable(form_kwargs):
+        form_kwargs = form_kwargs(engagement_request)
     form = form_class(_data(request), **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
         try:
@@ -381,7 +388,13 @@ def _action_page(
     return render(
         request,
         template,
-        {"engagement_request": engagement_request, "form": form, "title": title, "lead": lead},
+        {
+            "engagement_request": engagement_request,
+            "form": form,
+            "title": title,
+            "lead": lead,
+            "heading": heading or not form.fields,
+        },
     )
 
 
@@ -428,6 +441,81 @@ def request_procurement(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         title="Record the procurement that followed",
         done="The procurement is recorded.",
+    )
+
+
+def request_extend_deadline(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action_page(
+        request,
+        pk,
+        allowed=permissions.can_manage_request,
+        form_class=forms.ExtendDeadlineForm,
+        form_kwargs=lambda er: {"instance": er},
+        call=lambda er, data: services.engagement_request_extend_deadline(
+            actor=request.user,
+            engagement_request=er,
+            response_deadline=data["response_deadline"],
+        ),
+        title="Extend the deadline",
+        heading=True,
+        lead="Everyone who has responded or asked a question will be emailed the new deadline.",
+        done="The deadline is extended and participants have been told.",
+    )
+
+
+def request_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action_page(
+        request,
+        pk,
+        allowed=permissions.can_manage_request,
+        form_class=forms.CorrectionForm,
+        form_kwargs=lambda er: {"instance": er},
+        call=lambda er, data: services.engagement_request_correct(
+            actor=request.user,
+            engagement_request=er,
+            note=data["note"],
+            **{k: v for k, v in data.items() if k != "note"},
+        ),
+        title="Correct this request",
+        lead=(
+            "Correct mistakes in the wording. The request page lists every correction, "
+            "with your note, so suppliers can see what changed."
+        ),
+        done="Your correction is published.",
+        heading=True,
+    )
+
+
+def request_message(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement_request = _get_request(request, pk)
+    if not permissions.can_manage_request(request.user, engagement_request):
+        return _deny(request)
+    form = forms.MessageForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = services.engagement_request_message_respondents(
+                actor=request.user,
+                engagement_request=engagement_request,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Your message is being sent to {message.recipient_count} "
+                f"{'person' if message.recipient_count == 1 else 'people'}.",
+            )
+            return redirect("engagement:message", pk=engagement_request.pk)
+    return render(
+        request,
+        "engagement/message.html",
+        {
+            "engagement_request": engagement_request,
+            "form": form,
+            "sent": selectors.messages_sent(engagement_request),
+        },
     )
 
 
@@ -653,6 +741,7 @@ def request_questions(request: HttpRequest, pk: int) -> HttpResponse:
             "engagement_request": engagement_request,
             "unanswered": selectors.unanswered_questions(engagement_request),
             "answered": selectors.published_questions(engagement_request),
+            "declined": selectors.declined_questions(engagement_request),
         },
     )
 
@@ -666,11 +755,19 @@ def question_answer(request: HttpRequest, pk: int, question_id: int) -> HttpResp
         pk=question_id,
         engagement_request=engagement_request,
     )
-    form = forms.AnswerForm(_data(request), initial={"answer": question.answer})
+    if question.is_declined:
+        messages.info(request, "This question was declined, so it cannot be answered.")
+        return redirect("engagement:questions", pk=engagement_request.pk)
+    form = forms.AnswerForm(
+        _data(request), initial={"answer": question.answer, "question_text": question.question}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.question_answer(
-                actor=request.user, question=question, answer=form.cleaned_data["answer"]
+                actor=request.user,
+                question=question,
+                answer=form.cleaned_data["answer"],
+                question_text=form.cleaned_data["question_text"] or None,
             )
         except ValidationError as error:
             apply_domain_error(form, error)
@@ -681,6 +778,38 @@ def question_answer(request: HttpRequest, pk: int, question_id: int) -> HttpResp
         request,
         "engagement/answer.html",
         {"engagement_request": engagement_request, "form": form, "question": question},
+    )
+
+
+def question_decline(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
+    engagement_request = _get_request(request, pk)
+    if not permissions.can_manage_request(request.user, engagement_request):
+        return _deny(request)
+    question = get_object_or_404(
+        ClarificationQuestion.objects.select_related("engagement_request", "asked_by"),
+        pk=question_id,
+        engagement_request=engagement_request,
+    )
+    form = forms.DeclineForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_decline(
+                actor=request.user, question=question, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, "The question is declined and the supplier has been told.")
+            return redirect("engagement:questions", pk=engagement_request.pk)
+    return render(
+        request,
+        "engagement/answer.html",
+        {
+            "engagement_request": engagement_request,
+            "form": form,
+            "question": question,
+            "heading": "Decline a question",
+        },
     )
 
 

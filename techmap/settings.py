@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "django_prometheus",
+    # The shared layer: its template tags (core/templatetags), no models.
+    "core",
     "techmap",
     "accounts",
     "suppliers",

@@ -379,6 +379,50 @@ def _answer(civil_servant, **_):
     return civil_servant, path, None, lambda: _row(question)
 
 
+def _published(civil_servant):
+    capability = factories.CapabilityFactory()
+    london = Region.objects.get(code="TLI")
+    factories.SupplierFactory(capabilities=[capability], regions=[london])
+    er = EngagementRequestFactory(
+        author=civil_servant,
+        public_body=civil_servant.public_body,
+        capabilities=[capability],
+        regions=[london],
+    )
+    return engagement_services.engagement_request_publish(
+        actor=civil_servant, engagement_request=er
+    )
+
+
+def _extend_deadline(civil_servant, **_):
+    er = _published(civil_servant)
+    return civil_servant, f"/engagement/{er.pk}/extend-deadline/", None, lambda: _row(er)
+
+
+def _correct(civil_servant, **_):
+    er = _published(civil_servant)
+    return civil_servant, f"/engagement/{er.pk}/correct/", None, lambda: _row(er)
+
+
+def _message(civil_servant, **_):
+    from engagement.models import RespondentMessage
+
+    er = _published(civil_servant)
+    return (
+        civil_servant,
+        f"/engagement/{er.pk}/message/",
+        None,
+        lambda: list(RespondentMessage.objects.values_list("pk", flat=True)),
+    )
+
+
+def _decline(civil_servant, **_):
+    er = _published(civil_servant)
+    question = QuestionFactory(engagement_request=er)
+    path = f"/engagement/{er.pk}/questions/{question.pk}/decline/"
+    return civil_servant, path, None, lambda: _row(question)
+
+
 def _procurement(civil_servant, **_):
     capability = factories.CapabilityFactory()
     london = Region.objects.get(code="TLI")
@@ -503,6 +547,10 @@ def _shortlist_entry_note(civil_servant, supplier, **_):
 STATED = {
     "engagement:answer": _answer,
     "engagement:procurement": _procurement,
+    "engagement:extend_deadline": _extend_deadline,
+    "engagement:correct": _correct,
+    "engagement:message": _message,
+    "engagement:decline": _decline,
     "innovation_den:review": _review,
     "innovation_den:decide": _decide,
     "innovation_den:progress_add": _progress_add,

@@ -215,3 +215,40 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
     # The asker heard about the answer, once.
     answered = [e for e in sent_emails() if "answered" in e.subject]
     assert [e.to for e in answered] == [responder.email]
+
+    # --- After publishing: a new deadline, a correction, a message to respondents ------
+    page.goto(path)
+    page.get_by_role("link", name="Extend the deadline").click()
+    page.wait_for_url("**/extend-deadline/")
+    assert_accessible(page)
+    later = deadline + timedelta(days=7)
+    page.locator("input[name=deadline_date_0]").fill(str(later.day))
+    page.locator("input[name=deadline_date_1]").fill(str(later.month))
+    page.locator("input[name=deadline_date_2]").fill(str(later.year))
+    page.get_by_label("Time responses close").fill("2pm")
+    page.get_by_role("button", name="Extend deadline").click()
+    page.wait_for_url(f"**{path}")
+    assert page.get_by_text(f"2pm on {later.day} {later:%B %Y}").first.is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Correct the wording").click()
+    page.wait_for_url("**/correct/")
+    assert_accessible(page)
+    page.get_by_label("Policy area").fill("Adult social care and health")
+    page.get_by_label("What did you correct?").fill("Added health to the policy area")
+    page.get_by_role("button", name="Save correction").click()
+    page.wait_for_url(f"**{path}")
+    assert page.get_by_text("Added health to the policy area").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Message respondents").click()
+    page.wait_for_url("**/message/")
+    assert_accessible(page)
+    page.get_by_label("Subject").fill("Joining the session")
+    page.get_by_label("Message").fill("Join at https://example.org/session")
+    page.get_by_role("button", name="Send message").click()
+    page.wait_for_url("**/message/")
+    assert_accessible(page)
+    assert [e.to for e in sent_emails() if e.subject.startswith("Joining the session")] == [
+        responder.email
+    ]
