@@ -86,6 +86,16 @@ class Capability(models.Model):
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    # Other words buyers use for it. Searched like the name (they are in the search
+    # vector of every supplier that offers it), and "why it matched" names the one used.
+    synonyms = ArrayField(
+        models.CharField(max_length=100, validators=[no_line_breaks]),
+        blank=True,
+        default=list,
+        verbose_name="also known as",
+        help_text="Other names buyers search for, separated by commas: "
+        "“pen testing, IT health check”.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
 
@@ -95,6 +105,28 @@ class Capability(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchWord(models.Model):
+    """The registry's vocabulary: every word in a published supplier's name, summary,
+    description, case studies and capabilities (names, groups and synonyms), lower case.
+
+    Written only by ``suppliers.services.search_index.refresh_vocabulary`` wherever a
+    search vector is written; search words missing from it are spelling-corrected to
+    the closest word in it (trigram similarity, then edit distance). ``lexeme`` is the
+    word's English stem, so "ledgers" counts as known when "ledger" is.
+    """
+
+    word = models.CharField(max_length=100, primary_key=True)
+    lexeme = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        indexes = [
+            GinIndex(OpClass("word", name="gin_trgm_ops"), name="searchword_word_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class Certification(models.Model):
