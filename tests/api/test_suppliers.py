@@ -23,12 +23,26 @@ pytestmark = pytest.mark.django_db
 # --- list and search --------------------------------------------------------------------------
 
 
-def test_lists_published_suppliers_only_by_name(api, registry):
-    assert slugs(api.get("/api/v1/suppliers/")) == [
-        "heron-research",
-        "kestrel-ledger-systems",
-        "osprey-security",
-    ]
+def test_lists_published_suppliers_only_in_the_fair_order_or_by_name(api, registry):
+    published = ["heron-research", "kestrel-ledger-systems", "osprey-security"]
+    assert sorted(slugs(api.get("/api/v1/suppliers/"))) == published  # the daily order
+    assert slugs(api.get("/api/v1/suppliers/", {"ordering": "name"})) == published
+
+
+def test_a_misspelt_search_returns_the_corrected_query(api, registry):
+    body = api.get("/api/v1/suppliers/", {"q": "kestral penetraton"}).json()
+    assert body["corrected_query"] == "kestrel penetration"
+    assert [row["slug"] for row in body["results"]] == ["kestrel-ledger-systems"]
+    # As typed: no correction, nothing found.
+    body = api.get("/api/v1/suppliers/", {"q": "kestral penetraton", "correct": "false"}).json()
+    assert (body["corrected_query"], body["results"]) == (None, [])
+    body = api.get("/api/v1/suppliers/", {"q": "kestrel"}).json()
+    assert body["corrected_query"] is None
+
+
+def test_a_bad_correct_value_is_a_400(api, registry):
+    error = assert_error(api.get("/api/v1/suppliers/", {"q": "x", "correct": "maybe"}), 400)
+    assert "correct" in json.dumps(error)
 
 
 def test_a_row_has_codes_for_related_data(api, registry):
