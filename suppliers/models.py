@@ -14,7 +14,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Left, Lower, Upper
 from simple_history.models import HistoricalRecords
 
 from core.validators import no_line_breaks
@@ -119,10 +119,16 @@ class SearchWord(models.Model):
 
     word = models.CharField(max_length=100, primary_key=True)
     lexeme = models.CharField(max_length=100, db_index=True)
+    # In a supplier's name: preferred among equally close corrections ("reay" → "relay",
+    # a name's word, rather than "real"): names are what people misspell most.
+    in_name = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
             GinIndex(OpClass("word", name="gin_trgm_ops"), name="searchword_word_trgm"),
+            # Candidates for a correction that trigrams miss (swapped letters): same first
+            # letter, then edit distance.
+            models.Index(Left("word", 1), "word", name="searchword_first_letter"),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,5 @@
-"""Seed the "also known as" terms of capabilities, then rebuild every search vector (they
-now hold each capability's group and synonyms) and the spelling vocabulary."""
+"""Seed the "also known as" terms of capabilities (0013 rebuilds the search vectors, which
+now hold each capability's group and synonyms, and the spelling vocabulary)."""
 
 from django.db import migrations
 
@@ -28,10 +28,6 @@ def seed(apps, schema_editor):
     Capability = apps.get_model("suppliers", "Capability")
     for code, words in SYNONYMS.items():
         Capability.objects.filter(code=code, synonyms=[]).update(synonyms=words)
-    # Every vector (each now holds capability groups and synonyms) and the vocabulary.
-    from suppliers.services.search_index import refresh_search_vectors
-
-    refresh_search_vectors()
 
 
 class Migration(migrations.Migration):

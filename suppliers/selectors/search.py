@@ -461,8 +461,10 @@ class SupplierSearch:
         """The query with up to MAX_CORRECTIONS misspelt words corrected, or None when every
         word is known (or correction is off). One query over the vocabulary: for each
         word of CORRECT_MIN_LENGTH letters or more, whether it (or its English stem) is
-        known and, if not, the most similar known word (pg_trgm's ``%`` through the
-        trigram index, then the fewest edits, then the most similar)."""
+        known and, if not, the closest known word: candidates similar by trigrams (pg_trgm's
+        ``%`` through the GIN index) or sharing the first letter, then the fewest edits
+        (at most CORRECT_MAX_EDITS), a word of a supplier's name before others, then the
+        most similar."""
         if not self.text or not self.params.correct:
             return None
         words = []
@@ -475,11 +477,21 @@ class SupplierSearch:
         table = SearchWord._meta.db_table
         sql = f"""
             SELECT q.word, best.word
-            FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n)
+            FROM unnest(%(words)s::text[]) WITH ORDINALITY AS q(word, n)
             CROSS JOIN LATERAL (
-                SELECT v.word FROM {table} v
-                WHERE v.word %% q.word AND levenshtein(v.word, q.word) <= %s
-                ORDER BY levenshtein(v.word, q.word), similarity(v.word, q.word) DESC, v.word
+                SELECT c.word FROM (
+                    -- Similar by trigrams (the GIN index), or sharing the first letter (a
+                    -- b-tree range: swapped letters share few trigrams, "legder").
+                    SELECT v.word, v.in_name FROM {table} v WHERE v.word %% q.word
+                    UNION
+                    SELECT v.word, v.in_name FROM {table} v
+                    WHERE left(v.word, 1) = left(q.word, 1)
+                      AND length(v.word) BETWEEN length(q.word) - %(edits)s
+                                             AND length(q.word) + %(edits)s
+                ) AS c
+                WHERE levenshtein_less_equal(c.word, q.word, %(edits)s) <= %(edits)s
+                ORDER BY levenshtein_less_equal(c.word, q.word, %(edits)s), c.in_name DESC,
+                         similarity(c.word, q.word) DESC, c.word
                 LIMIT 1
             ) AS best
             WHERE NOT EXISTS (
@@ -488,10 +500,11 @@ class SupplierSearch:
                    OR k.lexeme = coalesce((ts_lexize('english_stem', q.word))[1], q.word)
             )
             ORDER BY q.n
-            LIMIT %s
+            LIMIT %(most)s
         """
         with read_connection().cursor() as cursor:
-            cursor.execute(sql, [words, CORRECT_MAX_EDITS, MAX_CORRECTIONS])
+            params = {"words": words, "edits": CORRECT_MAX_EDITS, "most": MAX_CORRECTIONS}
+            cursor.execute(sql, params)
             fixes = tuple(cursor.fetchall())
         if not fixes:
             return None

@@ -205,22 +205,28 @@ def refresh_vocabulary(*, supplier_ids: Iterable[int] | None = None) -> None:
 
     sql = f"""
         WITH chosen AS MATERIALIZED ({chosen})
-        INSERT INTO {SearchWord._meta.db_table} (word, lexeme)
-        SELECT w, coalesce((ts_lexize('english_stem', w))[1], w) FROM (
-            SELECT {words("concat_ws(' ', s.name, s.summary, s.description)")} AS w
+        INSERT INTO {SearchWord._meta.db_table} AS v (word, lexeme, in_name)
+        SELECT w, coalesce((ts_lexize('english_stem', w))[1], w), bool_or(in_name) FROM (
+            SELECT {words("s.name")} AS w, true AS in_name
             FROM {sup} s JOIN chosen ON chosen.id = s.id
-            UNION
-            SELECT {words("concat_ws(' ', cs.title, cs.client_name, cs.summary, cs.outcome)")}
+            UNION ALL
+            SELECT {words("concat_ws(' ', s.summary, s.description)")}, false
+            FROM {sup} s JOIN chosen ON chosen.id = s.id
+            UNION ALL
+            SELECT {words("concat_ws(' ', cs.title, cs.client_name, cs.summary, cs.outcome)")},
+                false
             FROM {case} cs JOIN chosen ON chosen.id = cs.supplier_id
-            UNION
-            SELECT {words(capability_text_sql("c", "g"))}
+            UNION ALL
+            SELECT {words(capability_text_sql("c", "g"))}, false
             FROM {cap} c JOIN {group} g ON g.id = c.group_id
             WHERE c.id IN (SELECT capability_id FROM {through} JOIN chosen
                            ON chosen.id = supplier_id)
-        ) AS found(w)
+        ) AS found(w, in_name)
         WHERE {VOCABULARY_WORD_SQL}
+        GROUP BY w
         ORDER BY 1
-        ON CONFLICT (word) DO NOTHING
+        ON CONFLICT (word) DO UPDATE SET in_name = true
+            WHERE excluded.in_name AND NOT v.in_name
     """
     with connection.cursor() as cursor:
         if supplier_ids is None:

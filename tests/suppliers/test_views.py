@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from suppliers import selectors
 from suppliers.models import Supplier
@@ -71,8 +74,8 @@ def test_search_page_without_words_lists_everyone_by_name(client, register):
 
 
 def test_new_words_sort_by_relevance_unless_an_order_was_chosen(client, register):
-    body = text(client.get(SEARCH))  # no words: sorted by name
-    assert '<option value="name" selected>' in body
+    body = text(client.get(SEARCH))  # no words: the fair daily order ("relevance")
+    assert '<option value="relevance" selected>' in body
     # The search form does not send the default order, so typed words get relevance…
     assert '<input type="hidden" name="ordering"' not in body
     body = text(client.get(SEARCH, {"q": "cloud", "region": "london", "ordering": "updated"}))
@@ -327,3 +330,28 @@ def test_market_map_has_a_chart_and_a_table_with_links(client, register):
     assert "Data and AI suppliers in London" in body
     link = "/suppliers/?capability=data-engineering&amp;capability=data-analytics"
     assert link in body and "region=london" in body
+
+
+def test_a_market_map_cell_lists_its_suppliers_in_the_fair_daily_order(client, db):
+    import re
+
+    for n in range(8):
+        make_supplier(
+            f"{chr(65 + n)} Cloud Firm",
+            summary="Hosting.",
+            regions=["london"],
+            capabilities=["cloud-hosting"],
+        )
+    page = text(client.get(reverse("suppliers:market_map")))
+    cell = re.search(r'href="(/suppliers/\?capability=cloud-hosting[^"]*region=london)"', page)
+    cell = cell.group(1).replace("&amp;", "&")
+    assert "ordering" not in cell, cell
+    body = text(client.get(cell))
+    listed = re.findall(r'<h3 class="govuk-heading-s[^>]*><a [^>]*>([^<]+)</a>', body)
+    assert sorted(listed) == [f"{chr(65 + n)} Cloud Firm" for n in range(8)], cell
+    today = timezone.localdate().isoformat()
+    by_hash = sorted(
+        Supplier.objects.all(),
+        key=lambda s: (hashlib.md5(f"{s.pk}:{today}".encode()).hexdigest(), s.pk),
+    )
+    assert listed == [s.name for s in by_hash]
