@@ -10,20 +10,23 @@ def rebuild(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('suppliers', '0012_seed_capability_synonyms'),
+        ("suppliers", "0012_seed_capability_synonyms"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='searchword',
-            name='in_name',
+            model_name="searchword",
+            name="in_name",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='searchword',
-            index=models.Index(django.db.models.functions.text.Left('word', 1), models.F('word'), name='searchword_first_letter'),
+            model_name="searchword",
+            index=models.Index(
+                django.db.models.functions.text.Left("word", 1),
+                models.F("word"),
+                name="searchword_first_letter",
+            ),
         ),
         migrations.RunPython(rebuild, migrations.RunPython.noop),
     ]
