@@ -180,9 +180,15 @@ def test_list_runs_a_fixed_number_of_queries(api, registry, django_assert_max_nu
     # reference data, the page (codes in subqueries), nothing per row
     with django_assert_max_num_queries(2):
         assert len(slugs(api.get("/api/v1/suppliers/", {"page_size": 25}))) == 25
-    # with a search: + the taxonomy match and the exact-match count of the search selector
-    with django_assert_max_num_queries(4):
+    # with a search: + the spelling check and the taxonomy match; no COUNT (the caller
+    # asked for no count, and spelling is decided from the vocabulary, not by counting)
+    with django_assert_max_num_queries(4) as queries:
         api.get("/api/v1/suppliers/", {"q": "bulk", "page_size": 25})
+    with django_assert_max_num_queries(4) as corrected:
+        body = api.get("/api/v1/suppliers/", {"q": "bulkk", "page_size": 25}).json()
+    assert body["corrected_query"] == "bulk" and len(body["results"]) == 25
+    for query in [*queries.captured_queries, *corrected.captured_queries]:
+        assert not query["sql"].upper().startswith("SELECT COUNT("), query["sql"]
     # facets: + five grouped counts
     with django_assert_max_num_queries(7):
         api.get("/api/v1/suppliers/", {"facets": "true", "page_size": 25})
