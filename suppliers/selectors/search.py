@@ -190,11 +190,6 @@ class QueryText:
         return cls(text, tuple(positive), tuple(negative))
 
     @property
-    def fuzzy_text(self) -> str:
-        """The words to compare by trigram similarity (operators removed)."""
-        return " ".join(self.positive_words)
-
-    @property
     def any_word_text(self) -> str:
         """A websearch query matching any one of the wanted words (for highlights and 'why')."""
         return " or ".join(self.positive_words)
@@ -944,8 +939,9 @@ class SupplierSearch:
         return self._latest_scan().stats.total
 
     def exact_count(self) -> int:
-        """How many suppliers match the words exactly under the filters: one plain COUNT,
-        without typo tolerance or facets (for callers that need no more)."""
+        """How many suppliers match the words (as corrected) under the filters: one plain
+        COUNT, without facets (for callers that need no more: the benchmark's sizes).
+        The search itself never runs it."""
         qs = self.base.filter(self._filter_q())
         if self.text:
             qs = qs.filter(self._exact_q())
