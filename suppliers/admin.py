@@ -176,7 +176,7 @@ class CapabilityGroupAdmin(ReferenceAdmin):
 
 @admin.register(Capability)
 class CapabilityAdmin(ReferenceAdmin):
-    list_display = ("name", "group", "code", "position")
+    list_display = ("name", "group", "code", "position", "synonyms")
     list_filter = ("group",)
     list_select_related = ("group",)
     prepopulated_fields = {"code": ("name",)}

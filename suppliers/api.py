@@ -360,6 +360,9 @@ class SupplierViewSet(ReadOnlyApiViewSet):
             "next": self.paginator.get_next_link(),
             "previous": self.paginator.get_previous_link(),
             "results": SupplierListSerializer(page, many=True, context={"request": request}).data,
+            "corrected_query": correction.corrected
+            if (correction := filterset.search.correction)
+            else None,
         }
         if query.get("facets") == "true":
             data["facets"] = _facets_data(filterset.search.facets(), refdata)

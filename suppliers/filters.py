@@ -14,8 +14,10 @@ Parameters (a contract, see DESIGN.md): ``q``, ``capability``, ``region``, ``sme
   that have won a public contract from it (repeat for any of several).
 - ``source``: ``registered`` (registered on Techmap) or ``public_records`` (from public
   records: not registered). Both by default.
-- ``ordering``: ``relevance`` (default with ``q``), ``name`` (default without),
-  ``updated`` (most recently updated first).
+- ``ordering``: ``relevance`` (the default: without ``q``, the fair daily order),
+  ``name`` (A to Z), ``updated`` (most recently updated first).
+- ``correct``: ``false`` to search the words as typed (no spelling correction; the
+  "Search instead for …" link sets it).
 
 Bad values never cause a server error. By default (the web page) each one is left
 out and explained in :attr:`SupplierFilterSet.notices`, and the rest of the search
@@ -158,6 +160,16 @@ class HasContractsFilter(django_filters.BooleanFilter):
     field_class = HasContractsField
 
 
+class CorrectField(SmeField):
+    default_error_messages = {
+        "invalid": 'Choose "false" to search your words as typed, without spelling correction.'
+    }
+
+
+class CorrectFilter(django_filters.BooleanFilter):
+    field_class = CorrectField
+
+
 class PublicBodyListField(forms.MultipleChoiceField):
     """Public bodies by slug or name (``?won_from=cabinet-office``), cleaned to ids.
 
@@ -289,7 +301,11 @@ class SupplierFilterSet(django_filters.FilterSet):
         method="_ignore",
         choices=list(ORDERINGS.items()),
         empty_label=None,
-        help_text="relevance (default with q), name (default without q) or updated.",
+        help_text="relevance (the default; without q, the fair daily order), name or updated.",
+    )
+    correct = CorrectFilter(
+        method="_ignore",
+        help_text="false: search the words as typed, without spelling correction.",
     )
 
     class Meta:
@@ -340,7 +356,7 @@ class SupplierFilterSet(django_filters.FilterSet):
         if not hasattr(self, "_qs"):
             if self.is_bound:
                 self.errors  # noqa: B018 - validates the form before reading cleaned_data
-            self._qs = self.filter_queryset(self.queryset.all())
+            self._qs = self.search.queryset()  # one search: its spelling check runs once
         return self._qs
 
     def filter_queryset(self, queryset):
@@ -371,6 +387,7 @@ class SupplierFilterSet(django_filters.FilterSet):
             source=data.get("source") or "",
             ordering=data.get("ordering") or "",
             day=self.day,
+            correct=data.get("correct") is not False,
         )
 
     def _search_for(self, queryset) -> SupplierSearch:
@@ -425,6 +442,12 @@ class SupplierFilterSet(django_filters.FilterSet):
             notices.append(
                 f'The filter "{shown(raw)}" was ignored: use "registered" for suppliers '
                 'registered on Techmap or "public_records" for those from public records.'
+            )
+        if "correct" in errors:
+            raw = self.data.get("correct", "")
+            notices.append(
+                f'The option "{shown(raw)}" was ignored: use "correct=false" to search your '
+                "words as typed, without spelling correction."
             )
         if "ordering" in errors:
             raw = self.data.get("ordering", "")
@@ -519,9 +542,10 @@ SEARCH_PARAMETERS = (
     "won_from",
     "source",
     "ordering",
+    "correct",
 )
 # The filters other than q and ordering (the "clear all filters" link drops them all).
-FILTER_PARAMETERS = tuple(p for p in SEARCH_PARAMETERS if p not in ("q", "ordering"))
+FILTER_PARAMETERS = tuple(p for p in SEARCH_PARAMETERS if p not in ("q", "ordering", "correct"))
 SEARCH_QUERY_MAX_LENGTH = 2000  # Shortlist.search_query / ShortlistEntry.search_query
 
 

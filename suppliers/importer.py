@@ -59,8 +59,10 @@ from suppliers.models import (
 from suppliers.services import (
     LINK_ID_FIELDS,
     SUPPLIER_M2M_FIELDS,
+    capability_texts,
     first_free_slug,
     record_supplier_history,
+    refresh_vocabulary,
     search_vector_sql,
     search_vector_update_sql,
     slug_base,
@@ -180,7 +182,8 @@ class _Lookups:
             "frameworks": _Lookup("framework", Framework.objects.values_list("pk", "name", "code")),
         }
         self.sizes = {value: value for value in Supplier.Size.values}
-        self.capability_names = dict(Capability.objects.values_list("pk", "name"))
+        # What each capability adds to a vector: name, group and synonyms.
+        self.capability_names = capability_texts()
 
 
 # --- Reading the file --------------------------------------------------------
@@ -639,6 +642,8 @@ class _Importer:
                     [[s.pk for s in changed]]
                     + [[getattr(s, a) for s in changed] for a in self.update_attnames],
                 )
+            # The vocabulary of spelling correction, where every vector is written.
+            refresh_vocabulary(supplier_ids=[*created_ids, *(s.pk for s in changed)])
         # New and changed rows were written with their search vector already.
         record_supplier_history(created_ids, history_type="+", actor=self.actor, reason=self.reason)
         record_supplier_history(changed, history_type="~", actor=self.actor, reason=self.reason)

@@ -14,7 +14,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Left, Lower, Upper
 from simple_history.models import HistoricalRecords
 
 from core.validators import no_line_breaks
@@ -86,6 +86,16 @@ class Capability(models.Model):
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    # Other words buyers use for it. Searched like the name (they are in the search
+    # vector of every supplier that offers it), and "why it matched" names the one used.
+    synonyms = ArrayField(
+        models.CharField(max_length=100, validators=[no_line_breaks]),
+        blank=True,
+        default=list,
+        verbose_name="also known as",
+        help_text="Other names buyers search for, separated by commas: "
+        "“pen testing, IT health check”.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
 
@@ -95,6 +105,34 @@ class Capability(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchWord(models.Model):
+    """The registry's vocabulary: every word in a published supplier's name, summary,
+    description, case studies and capabilities (names, groups and synonyms), lower case.
+
+    Written only by ``suppliers.services.search_index.refresh_vocabulary`` wherever a
+    search vector is written; search words missing from it are spelling-corrected to
+    the closest word in it (trigram similarity, then edit distance). ``lexeme`` is the
+    word's English stem, so "ledgers" counts as known when "ledger" is.
+    """
+
+    word = models.CharField(max_length=100, primary_key=True)
+    lexeme = models.CharField(max_length=100, db_index=True)
+    # In a supplier's name: preferred among equally close corrections ("reay" → "relay",
+    # a name's word, rather than "real"): names are what people misspell most.
+    in_name = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            GinIndex(OpClass("word", name="gin_trgm_ops"), name="searchword_word_trgm"),
+            # Candidates for a correction that trigrams miss (swapped letters): same first
+            # letter, then edit distance.
+            models.Index(Left("word", 1), "word", name="searchword_first_letter"),
+        ]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class Certification(models.Model):

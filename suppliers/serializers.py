@@ -301,6 +301,11 @@ class SupplierPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = SupplierListSerializer(many=True)
+    corrected_query = serializers.CharField(
+        allow_null=True,
+        help_text='The words searched when some of `q` were misspelt ("kestrel ledger" for '
+        '"kestral leger"), else null. Send `correct=false` to search `q` as typed.',
+    )
     facets = FacetsSerializer(
         required=False,
         help_text="Only with `facets=true`: the same counts as the filters on /suppliers/.",
@@ -394,8 +399,14 @@ class SupplierQuerySerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(
         choices=list(ORDERINGS.items()),
         required=False,
-        help_text="relevance (the default with q), name (the default without q), or updated "
-        "(most recently updated first).",
+        help_text="relevance (the default; without q, a fair order that changes daily), name, "
+        "or updated (most recently updated first).",
+    )
+    correct = serializers.ChoiceField(
+        choices=[("true", "Correct misspelt words (the default)"), ("false", "Search as typed")],
+        required=False,
+        help_text="false: search the words as typed. By default up to two words not in the "
+        "register's vocabulary are corrected, and `corrected_query` says so.",
     )
     facets = serializers.ChoiceField(
         choices=[("true", "Add the facets block"), ("false", "No facets (the default)")],
@@ -422,6 +433,7 @@ class SupplierQuerySerializer(serializers.Serializer):
         "sme": ("true", "false"),
         "ordering": tuple(ORDERINGS),
         "facets": ("true", "false"),
+        "correct": ("true", "false"),
     }
 
     @classmethod

@@ -137,7 +137,13 @@ def search(request: HttpRequest) -> HttpResponse:
         "page": page,
         "results": page.results,
         "facets": _facet_context(found.facets()),
-        "fuzzy": found.fuzzy if params.q else None,
+        "correction": found.correction,
+        "as_typed_url": "?" + query_string(request.GET, correct="false")
+        if found.correction
+        else "",
+        "field_weights": selectors.FIELD_WEIGHTS,
+        "capability_boost": selectors.CAPABILITY_BOOST,
+        "region_boost": selectors.REGION_BOOST,
         "notices": notices,
         "selected": selected,
         "clear_url": "?" + query_string(request.GET, **dict.fromkeys(FILTER_PARAMETERS))
@@ -147,7 +153,6 @@ def search(request: HttpRequest) -> HttpResponse:
         "export_url": reverse("suppliers:export") + (f"?{base_query}" if base_query else ""),
         "can_shortlist": permissions.can_use_shortlists(request.user),
         "shortlist_query": urlencode({"search": search_for_record}) if search_for_record else "",
-        "fuzzy_below": selectors.FUZZY_BELOW,
         # The sort control is its own form, carrying the search as it is: the search
         # form sends an ordering only when one was chosen, so new words sort by relevance.
         "sort_hidden": [

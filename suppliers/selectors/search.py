@@ -12,21 +12,28 @@ How the search works (the README's "Search" section says the same for people)
   ``simple`` configuration (names are also indexed unstemmed, so "The IT Works" is
   found) unless the query excludes words. It is matched against the stored, weighted
   ``Supplier.search_vector`` through its GIN index; nothing is parsed per row.
-- **Typos.** When fewer than :data:`FUZZY_BELOW` suppliers match the words exactly (under
-  the chosen filters), suppliers whose *name* is similar to the words (trigram
-  ``word_similarity`` through the trigram GIN index on ``UPPER(name)``) or that offer a
-  *capability* whose name, or whose group's name, is similar ("cyber secuirty",
-  "machin learning") are added. Similar capabilities are turned into a full-text
-  query on their names, so both halves stay on GIN indexes (a BitmapOr). These rows
-  always rank below every exact match, and say why they matched.
-- **Relevance.** ``ts_rank`` over the stored column (``SearchRank(F("search_vector"))``),
-  computed for the matching rows only, which are ordered and cut to the page with
-  LIMIT/OFFSET; headlines (``ts_headline``) and "why it matched" are then built in a
-  second statement for the page's 20 rows alone.
+- **Capabilities and synonyms.** A capability's name, its group's name and its "also
+  known as" terms (``Capability.synonyms``, edited in admin) are in the vector of every
+  supplier offering it, so "pen testing" and "cyber" find them.
+- **Spelling.** Each word of four letters or more that is not in the registry's
+  vocabulary (``SearchWord``: every word of published suppliers and their capabilities,
+  kept by ``suppliers.services.search_index.refresh_vocabulary``) is corrected to the
+  closest vocabulary word (trigram similarity through its GIN index, then edit
+  distance), at most :data:`MAX_CORRECTIONS` per query, in one small query. The search
+  then runs for the corrected words; rows matching the words as typed still come first
+  (:data:`EXACT_BOOST`). ``SearchParams.correct=False`` searches the words as typed.
+- **Relevance.** ``ts_rank`` over the stored column with :data:`RANK_WEIGHTS`, plus
+  :data:`CAPABILITY_BOOST` times the share of the words that a capability the supplier
+  offers covers (by its name, group or synonyms): offering the capability searched for
+  outranks a name that merely contains one of the words. Computed for the matching
+  rows only, which are ordered and cut to the page with LIMIT/OFFSET; headlines
+  (``ts_headline``) and "why it matched" are then built in a second statement for the
+  page's 20 rows alone.
 - **Fair ties.** Suppliers with equal relevance are ordered by
   ``md5(id || ':' || today's date)``: a different, unpredictable order every day that
   is stable within the day (so pages do not shuffle), and that no supplier can game
-  by its name. The primary key is the last tie-breaker.
+  by its name. The primary key is the last tie-breaker. Without words this order alone
+  is the default (a filter-only search, a market-map cell); "name" is a choice.
 - **Filters** (capability, region served, SME, certification, framework, and registered
   on Techmap or from public records) are OR within one filter and AND between filters.
   The public-contract filters (has won public contracts, won from a public body) narrow
@@ -58,7 +65,6 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVectorField,
-    TrigramWordSimilarity,
 )
 from django.core.cache import cache
 from django.db.models import (
@@ -80,7 +86,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields import TextField
-from django.db.models.functions import MD5, Cast, Coalesce, Concat, Least, Upper
+from django.db.models.functions import MD5, Cast, Coalesce, Concat, Upper
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -88,7 +94,9 @@ from core.db import read_connection
 from suppliers.models import (
     AwardSupplier,
     Capability,
+    CapabilityGroup,
     CaseStudy,
+    SearchWord,
     Supplier,
 )
 from suppliers.selectors.reference import Option, ReferenceData, reference_data
@@ -98,11 +106,35 @@ SEARCH_CONFIG = "english"
 NAME_CONFIG = "simple"
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
-# Typo tolerance joins in when fewer suppliers than this match the words exactly.
-FUZZY_BELOW = 10
-# pg_trgm word_similarity for a capability or group name to count as "similar". Names use
-# the server's pg_trgm.word_similarity_threshold (0.6 by default) through the % operator.
-FUZZY_CAPABILITY_SIMILARITY = 0.6
+
+# --- How results are ordered: every weight in one place ------------------------------
+# The search page's "How results are ordered" shows these numbers.
+#
+# ts_rank's weight of each part of the stored vector (suppliers.services.search_index
+# writes the name as A, the summary and capabilities as B, the description and case
+# studies as C; nothing is D). ts_rank takes them in the order D, C, B, A.
+FIELD_WEIGHTS = {
+    "name": 1.0,  # A
+    "summary": 0.4,  # B: the summary and capabilities (names, groups, synonyms)
+    "description": 0.2,  # C: the description and case studies
+}
+RANK_WEIGHTS = [0.0, FIELD_WEIGHTS["description"], FIELD_WEIGHTS["summary"], FIELD_WEIGHTS["name"]]
+# Added for offering a capability whose name, group or synonyms hold the words, times
+# the share of the words it holds ("cyber security": all of them, for every capability
+# of the Cyber security group). Above any ts_rank a name earns (it stays below 1), so
+# offering what was searched for beats a name that merely contains a word.
+CAPABILITY_BOOST = 1.0
+# Added for serving a region the words name ("user research Scotland"): such a query
+# finds the suppliers matching the other words that serve the region or mention it.
+REGION_BOOST = 0.5
+# Added for matching the words as typed when a corrected query is searched too, so
+# exact matches always come first.
+EXACT_BOOST = 10.0
+
+# --- Spelling correction --------------------------------------------------------------
+MAX_CORRECTIONS = 2  # words corrected per query
+CORRECT_MIN_LENGTH = 4  # shorter words (IT, AI, ML, GIS) are taken as typed
+CORRECT_MAX_EDITS = 2  # a correction is at most this many letters away (levenshtein)
 # Highlight markers that cannot occur in text we render (Unicode private use area):
 # ts_headline wraps matches in them, then the view escapes the text and swaps them
 # for <mark> elements, so supplier text is never trusted as HTML.
@@ -158,11 +190,6 @@ class QueryText:
         return cls(text, tuple(positive), tuple(negative))
 
     @property
-    def fuzzy_text(self) -> str:
-        """The words to compare by trigram similarity (operators removed)."""
-        return " ".join(self.positive_words)
-
-    @property
     def any_word_text(self) -> str:
         """A websearch query matching any one of the wanted words (for highlights and 'why')."""
         return " or ".join(self.positive_words)
@@ -189,12 +216,12 @@ class SearchParams:
     source: str = ""
     ordering: str = ""  # one of ORDERINGS, or "" for the default
     day: dt.date | None = None  # the tie-break's date; today (Europe/London) when None
+    correct: bool = True  # False: search the words as typed (no spelling correction)
 
     @property
     def effective_ordering(self) -> str:
-        if self.ordering in ORDERINGS:
-            return self.ordering
-        return ORDERING_RELEVANCE if self.q else ORDERING_NAME
+        """Relevance unless chosen otherwise: without words, that is the fair daily order."""
+        return self.ordering if self.ordering in ORDERINGS else ORDERING_RELEVANCE
 
 
 FACETS = ("capability", "region", "sme", "certification", "framework", "source")
@@ -222,9 +249,20 @@ class SearchResult:
     matched_capabilities: list[Option]
     description_snippet_html: str  # escaped fragment with <mark>s, "" when none matched
     matched_case_studies: list[str]
-    similar_name: bool = False
-    similar_capabilities: list[Option] = field(default_factory=list)
     public_contracts: int = 0  # awards in public contract data
+    # Capability name → the synonym ("also known as") that matched, when one did.
+    synonyms_used: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def capability_labels(self) -> list[str]:
+        """The matched capabilities as the page names them: "Penetration testing (also
+        known as ‘pen testing’)"."""
+        return [
+            f"{o.name} (also known as ‘{self.synonyms_used[o.name]}’)"
+            if o.name in self.synonyms_used
+            else o.name
+            for o in self.matched_capabilities
+        ]
 
     @cached_property
     def why(self) -> list[str]:
@@ -243,13 +281,7 @@ class SearchResult:
     @property
     def explained(self) -> bool:
         """Whether the page can say why it matched (else: "its profile uses words like yours")."""
-        return bool(
-            self.why
-            or self.matched_capabilities
-            or self.similar_name
-            or self.similar_capabilities
-            or self.matched_case_studies
-        )
+        return bool(self.why or self.matched_capabilities or self.matched_case_studies)
 
 
 @dataclass
@@ -301,12 +333,20 @@ class Facets:
 
 
 @dataclass(frozen=True)
-class Fuzzy:
-    """How the search widened for typos (``active`` False when it did not)."""
+class Correction:
+    """A query whose spelling was corrected: ``original`` as typed, ``corrected`` searched."""
 
-    active: bool
-    name_text: str = ""
-    capability_ids: tuple[int, ...] = ()
+    original: str
+    corrected: str
+    words: tuple[tuple[str, str], ...]  # (as typed, as corrected)
+
+
+@dataclass(frozen=True)
+class CapabilityHit:
+    """A capability the words name (by its name, group or synonyms)."""
+
+    coverage: float  # the share of the words it holds (0 < coverage <= 1)
+    synonym: str = ""  # the synonym that matched, when it explains more than the name
 
 
 @dataclass
@@ -389,12 +429,12 @@ class SupplierSearch:
     """One search over published suppliers. Build it from :class:`SearchParams`.
 
     Queries, whatever the page size: :meth:`page`, :meth:`count` and :meth:`facets`
-    share one statement (the "scan": total, facets and the page's ids; a second scan
-    when typo tolerance joins in), and :meth:`page` adds one for the page's rows.
-    :meth:`queryset` (the API, the CSV) runs nothing until evaluated, plus one COUNT to
-    decide on typo tolerance when no scan ran. With a ``q``, one small query over the
-    capability taxonomy joins in. ``base`` narrows the suppliers searched (the API may
-    pass its own queryset); only published suppliers are ever returned.
+    share one statement (the "scan": total, facets and the page's ids), and :meth:`page`
+    adds one for the page's rows. :meth:`queryset` (the API, the CSV) runs nothing until
+    evaluated. With a ``q``, two small queries join in: the spelling check against the
+    vocabulary (unless ``correct`` is off) and one over the capability taxonomy.
+    ``base`` narrows the suppliers searched (the API may pass its own queryset); only
+    published suppliers are ever returned.
     """
 
     def __init__(
@@ -411,82 +451,182 @@ class SupplierSearch:
         self.text = QueryText.parse(params.q) if params.q else None
         self._scans: dict[tuple[int, int], _Scan] = {}
         self._cacheable = base is None  # a caller's own queryset may narrow the search
-        self._fuzzy_active: bool | None = None
+
+    # -- spelling
+
+    @cached_property
+    def correction(self) -> Correction | None:
+        """The query with up to MAX_CORRECTIONS misspelt words corrected, or None when every
+        word is known (or correction is off). One query over the vocabulary: for each
+        word of CORRECT_MIN_LENGTH letters or more, whether it (or its English stem) is
+        known and, if not, the closest known word: candidates similar by trigrams (pg_trgm's
+        ``%`` through the GIN index) or sharing the first letter, then the fewest edits
+        (at most CORRECT_MAX_EDITS), a word of a supplier's name before others, then the
+        most similar."""
+        if not self.text or not self.params.correct:
+            return None
+        words = []
+        for word in self.text.positive_words:
+            lower = word.lower()
+            if len(lower) >= CORRECT_MIN_LENGTH and lower.isalpha() and lower not in words:
+                words.append(lower)
+        if not words:
+            return None
+        table = SearchWord._meta.db_table
+        sql = f"""
+            SELECT q.word, best.word
+            FROM unnest(%(words)s::text[]) WITH ORDINALITY AS q(word, n)
+            CROSS JOIN LATERAL (
+                SELECT c.word FROM (
+                    -- Similar by trigrams (the GIN index), or sharing the first letter (a
+                    -- b-tree range: swapped letters share few trigrams, "legder").
+                    SELECT v.word, v.in_name FROM {table} v WHERE v.word %% q.word
+                    UNION
+                    SELECT v.word, v.in_name FROM {table} v
+                    WHERE left(v.word, 1) = left(q.word, 1)
+                      AND length(v.word) BETWEEN length(q.word) - %(edits)s
+                                             AND length(q.word) + %(edits)s
+                ) AS c
+                WHERE levenshtein_less_equal(c.word, q.word, %(edits)s) <= %(edits)s
+                ORDER BY levenshtein_less_equal(c.word, q.word, %(edits)s), c.in_name DESC,
+                         similarity(c.word, q.word) DESC, c.word
+                LIMIT 1
+            ) AS best
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {table} k
+                WHERE k.word = q.word
+                   OR k.lexeme = coalesce((ts_lexize('english_stem', q.word))[1], q.word)
+            )
+            ORDER BY q.n
+            LIMIT %(most)s
+        """
+        with read_connection().cursor() as cursor:
+            params = {"words": words, "edits": CORRECT_MAX_EDITS, "most": MAX_CORRECTIONS}
+            cursor.execute(sql, params)
+            fixes = tuple(cursor.fetchall())
+        if not fixes:
+            return None
+        corrected = self.params.q
+
+        def cased(fixed: str):
+            # "Kestral" → "Kestrel", "LEGER" → "LEDGER", "leger" → "ledger".
+            def replace(match: re.Match) -> str:
+                typed = match.group(0)
+                if typed.isupper() and len(typed) > 1:
+                    return fixed.upper()
+                return fixed.capitalize() if typed[0].isupper() else fixed
+
+            return replace
+
+        for typed, fixed in fixes:
+            pattern = rf"(?<!\w){re.escape(typed)}(?!\w)"
+            corrected = re.sub(pattern, cased(fixed), corrected, flags=re.I)
+        return Correction(self.params.q, corrected, fixes)
+
+    @property
+    def searched_text(self) -> QueryText | None:
+        """The words searched: as corrected, else as typed."""
+        if self.correction is None:
+            return self.text
+        return QueryText.parse(self.correction.corrected)
+
+    @cached_property
+    def _region_named(self) -> tuple[tuple[int, ...], str]:
+        """(the regions the words name, the other words) for plain words naming a region
+        and something else ("user research Scotland"); ((), "") otherwise. Quoted
+        phrases, "or" and -words are left to the text search as they are."""
+        text = self.searched_text
+        if not text or text.negative_terms or '"' in text.raw:
+            return (), ""
+        words = " ".join(text.positive_words)
+        if re.search(r"(?i)\bor\b", text.raw):
+            return (), ""
+        found = []
+        for region in sorted(self.refdata.regions, key=lambda r: -len(r.name)):
+            pattern = rf"(?i)(?<!\w)(the\s+)?{re.escape(region.name)}(?!\w)"
+            if re.search(pattern, words):
+                found.append(region.id)
+                words = re.sub(pattern, " ", words)
+        rest = " ".join(words.split())
+        return (tuple(sorted(found)), rest) if found and rest else ((), "")
 
     # -- text queries
 
-    @cached_property
-    def _word_query(self) -> SearchQuery | None:
-        if not self.text:
-            return None
-        query = SearchQuery(self.params.q, config=SEARCH_CONFIG, search_type="websearch")
-        if not self.text.negative_terms:
+    def _websearch(self, q: str, negative: bool) -> SearchQuery:
+        query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
+        if not negative:
             # The 'simple' copy of the name catches stop-word names; it cannot honour a
             # -word (it sees only name lexemes), so it is left out when words are excluded.
-            query |= SearchQuery(self.params.q, config=NAME_CONFIG, search_type="websearch")
+            query |= SearchQuery(q, config=NAME_CONFIG, search_type="websearch")
         return query
+
+    @cached_property
+    def _word_query(self) -> SearchQuery | None:
+        """The words searched (corrected, if they were)."""
+        if not self.text:
+            return None
+        text = self.searched_text
+        return self._websearch(text.raw, bool(text.negative_terms))
+
+    @cached_property
+    def _typed_query(self) -> SearchQuery | None:
+        """The words as typed, when a correction is searched instead (None otherwise)."""
+        if self.correction is None:
+            return None
+        return self._websearch(self.params.q, bool(self.text.negative_terms))
 
     @cached_property
     def _any_word_query(self) -> SearchQuery | None:
-        if not self.text or not self.text.positive_words:
+        text = self.searched_text
+        if not text or not text.positive_words:
             return None
-        return SearchQuery(self.text.any_word_text, config=SEARCH_CONFIG, search_type="websearch")
+        return SearchQuery(text.any_word_text, config=SEARCH_CONFIG, search_type="websearch")
 
     @cached_property
-    def _capability_matches(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(capabilities whose name contains a wanted word, capabilities similar to the query).
+    def _capability_hits(self) -> dict[int, CapabilityHit]:
+        """The capabilities the words name, by id: those whose name, group's name or
+        synonyms hold some of the words, with the share they hold and the synonym
+        that matched (when it holds more of the words than the name does).
 
-        One query over the taxonomy (a few dozen rows). A group name that is similar
-        makes all of its capabilities similar ("cyber secuirty" → Cyber security).
+        One query over the taxonomy (a few dozen rows). Stop words do not count.
         """
-        if not self.text or not self.text.positive_words:
-            return (), ()
-        any_word = self._any_word_query
-        fuzzy_text = self.text.fuzzy_text
-        rows = (
-            Capability.objects.annotate(
-                word=_Matches(_ToTsvector(F("name")), any_word),
-                similarity=TrigramWordSimilarity(Value(fuzzy_text), "name"),
-                group_similarity=TrigramWordSimilarity(Value(fuzzy_text), "group__name"),
+        text = self.searched_text
+        if not text or not text.positive_words:
+            return {}
+        # A region named is not a capability's word ("user research Scotland" is all
+        # about user research).
+        words = self._region_named[1].split() or list(text.positive_words)
+        cap, group = Capability._meta.db_table, CapabilityGroup._meta.db_table
+
+        def hits(document: str) -> str:
+            # How many of the words the document holds.
+            return (
+                "(SELECT count(*) FROM unnest(%(words)s::text[]) AS w(word) "
+                f"WHERE to_tsvector('english', {document}) @@ plainto_tsquery('english', w.word))"
             )
-            .values_list("pk", "word", "similarity", "group_similarity")
-            .order_by()
-        )
-        words, similar = [], []
-        for pk, word, similarity, group_similarity in rows:
-            if word:
-                words.append(pk)
-            if max(similarity, group_similarity) >= FUZZY_CAPABILITY_SIMILARITY:
-                similar.append(pk)
-        return tuple(words), tuple(similar)
 
-    @cached_property
-    def _highlight_query(self) -> SearchQuery | None:
-        """Any wanted word, or (when typo tolerance is on) a similar capability's name."""
-        query = self._any_word_query
-        if query is not None and self.fuzzy.active and self._fuzzy_capability_query is not None:
-            query = query | self._fuzzy_capability_query
-        return query
-
-    @cached_property
-    def _fuzzy_capability_query(self) -> SearchQuery | None:
-        """The similar capabilities' names as one query: all words of any one name.
-
-        Plain AND-queries rather than phrases: a phrase needs every candidate row's
-        positions rechecked, an AND-query is answered by the GIN index alone.
+        sql = f"""
+            SELECT c.id, {hits("concat_ws(' ', c.name, g.name, array_to_string(c.synonyms, ' '))")},
+                {hits("c.name")},
+                c.synonyms,
+                ARRAY(SELECT {hits("s")} FROM unnest(c.synonyms) WITH ORDINALITY AS x(s, n)
+                      ORDER BY x.n),
+                (SELECT count(*) FROM unnest(%(words)s::text[]) AS w(word)
+                 WHERE numnode(plainto_tsquery('english', w.word)) > 0)
+            FROM {cap} c JOIN {group} g ON g.id = c.group_id
         """
-        ids = self._capability_matches[1]
-        if not ids:
-            return None
-        query = None
-        for pk in ids:
-            part = SearchQuery(
-                self.refdata.by_id["capabilities"][pk].name,
-                config=SEARCH_CONFIG,
-                search_type="plain",
-            )
-            query = part if query is None else query | part
-        return query
+        capabilities = self.refdata.by_id["capabilities"]
+        found: dict[int, CapabilityHit] = {}
+        with read_connection().cursor() as cursor:
+            cursor.execute(sql, {"words": words})
+            for pk, held, by_name, synonyms, by_synonym, meaningful in cursor.fetchall():
+                if not held or not meaningful or pk not in capabilities:
+                    continue
+                synonym = ""
+                if by_synonym and max(by_synonym) > by_name:
+                    synonym = synonyms[by_synonym.index(max(by_synonym))]
+                found[pk] = CapabilityHit(min(1.0, held / meaningful), synonym)
+        return found
 
     @cached_property
     def _negative_query(self) -> SearchQuery | None:
@@ -529,33 +669,31 @@ class SupplierSearch:
         return q
 
     def _exact_q(self) -> Q:
-        return Q(search_vector=self._word_query)
-
-    def _fuzzy_q(self) -> Q:
-        q = Q(upper_name__trigram_word_similar=Upper(Value(self._fuzzy_text)))
-        if self._fuzzy_capability_query is not None:
-            q |= Q(search_vector=self._fuzzy_capability_query)
-        if self._negative_query is not None:
-            q &= ~Q(search_vector=self._negative_query)
+        """The words searched (as corrected) or, when corrected, the words as typed. With a
+        region named: the other words, and serving the region or naming it."""
+        regions, rest = self._region_named
+        if regions:
+            names = " or ".join(f'"{self.refdata.by_id["regions"][pk].name}"' for pk in regions)
+            region_text = SearchQuery(names, config=SEARCH_CONFIG, search_type="websearch")
+            q = Q(search_vector=self._websearch(rest, False)) & (
+                Q(region_ids__overlap=list(regions)) | Q(search_vector=region_text)
+            )
+        else:
+            q = Q(search_vector=self._word_query)
+        if self._typed_query is not None:
+            q |= Q(search_vector=self._typed_query)
         return q
 
-    def _text_q(self, *, fuzzy: bool) -> Q:
-        if not self.text:
-            return Q()
-        if fuzzy:
-            return self._exact_q() | self._fuzzy_q()
-        return self._exact_q()
+    def _text_q(self) -> Q:
+        return self._exact_q() if self.text else Q()
 
     def _matching(self) -> QuerySet[Supplier]:
-        """Published suppliers matching the text (widened for typos if need be) and filters."""
-        qs = self.base.filter(self._filter_q())
-        if self.text:
-            qs = qs.alias(upper_name=Upper("name")).filter(self._text_q(fuzzy=self.fuzzy.active))
-        return qs
+        """Published suppliers matching the text and filters."""
+        return self.base.filter(self._filter_q() & self._text_q())
 
     # -- one pass: the total, every facet and the ids of the page
 
-    def _scan(self, *, fuzzy: bool, number: int, size: int) -> _Scan:
+    def _scan(self, *, number: int, size: int) -> _Scan:
         """The number of matches, the facet counts and one page's ids, in one statement.
 
         The suppliers matching the text (not the filters) are found once, through the
@@ -570,8 +708,7 @@ class SupplierSearch:
         """
         p = self.params
         qs = self.base.filter(Q(status=Supplier.Status.PUBLISHED) & self._contracts_q())
-        if self.text:
-            qs = qs.alias(upper_name=Upper("name")).filter(self._text_q(fuzzy=fuzzy))
+        qs = qs.filter(self._text_q())
         flags: dict[str, Any] = {}
         for name, attr, array in FILTERS:
             ids = getattr(p, attr)
@@ -585,7 +722,7 @@ class SupplierSearch:
         if p.source in SOURCES:
             public = Q(from_public_records=p.source == SOURCE_PUBLIC_RECORDS)
             flags["f_source"] = ExpressionWrapper(public, BooleanField())
-        qs, order = self._annotate_order(qs.annotate(**flags), fuzzy=fuzzy)
+        qs, order = self._annotate_order(qs.annotate(**flags))
         keys = [key.lstrip("-") for key in order if key.lstrip("-") != "pk"]
         if flags:
             # Rank (the costly part: it reads each vector) only rows that can be on the
@@ -675,19 +812,12 @@ class SupplierSearch:
         return scan
 
     def _scan_for(self, number: int = 1, size: int = PAGE_SIZE) -> _Scan:
-        """The scan for this page, deciding on typo tolerance on the way (memoised)."""
+        """The scan for this page (memoised, and cached without words)."""
         key = (number, size)
         if key not in self._scans and (cached := self._cached_scan(number, size)) is not None:
             self._scans[key] = cached
-            self._fuzzy_active = False
         if key not in self._scans:
-            if self._fuzzy_active is None:
-                scan = self._scan(fuzzy=False, number=number, size=size)
-                self._fuzzy_active = self._needs_fuzzy(scan.stats.total)
-                if self._fuzzy_active:
-                    scan = self._scan(fuzzy=True, number=number, size=size)
-            else:
-                scan = self._scan(fuzzy=self._fuzzy_active, number=number, size=size)
+            scan = self._scan(number=number, size=size)
             self._scans[key] = scan
             self._store_scan(number, size, scan)
         return self._scans[key]
@@ -736,48 +866,47 @@ class SupplierSearch:
     def _latest_scan(self) -> _Scan:
         return next(reversed(self._scans.values())) if self._scans else self._scan_for()
 
-    def _needs_fuzzy(self, exact_total: int) -> bool:
-        return bool(self.text and self.text.positive_words and exact_total < FUZZY_BELOW)
-
-    @cached_property
-    def _fuzzy_text(self) -> str:
-        return self.text.fuzzy_text[:MAX_QUERY_LENGTH] if self.text else ""
-
-    @property
-    def fuzzy(self) -> Fuzzy:
-        """Whether typo tolerance joined in: when fewer than FUZZY_BELOW suppliers match the
-        words exactly under the filters (known from the first scan)."""
-        if self._fuzzy_active is None:
-            # Decided by a plain count when no scan has run (queryset() for the API/CSV).
-            wanted = bool(self.text and self.text.positive_words)
-            self._fuzzy_active = wanted and self._needs_fuzzy(self.exact_count())
-        if not self._fuzzy_active:
-            return Fuzzy(False)
-        return Fuzzy(True, name_text=self._fuzzy_text, capability_ids=self._capability_matches[1])
-
     # -- ranking and ordering
 
-    def _rank(self, *, fuzzy: bool):
-        exact_rank = SearchRank(F("search_vector"), self._word_query)
-        if not fuzzy:
-            return exact_rank
-        # Rows found only through typo tolerance rank below every exact match (< 1 ≤ exact),
-        # by how similar the name is, and whether the supplier holds a similar capability
-        # rather than only mentioning one. (Cheap on purpose: no second ts_rank.)
-        similar = TrigramWordSimilarity(Value(self._fuzzy_text), "name")
-        similar_ids = self._capability_matches[1]
-        if similar_ids:
-            holds = Q(capability_ids__overlap=list(similar_ids))
-            similar = similar + Case(When(holds, then=Value(0.5)), default=Value(0.0))
-        return Case(
-            When(self._exact_q(), then=Value(1.0) + exact_rank),
-            default=Least(similar / Value(2.0), Value(0.99)),
-            output_field=FloatField(),
-        )
+    def _rank(self):
+        """ts_rank with RANK_WEIGHTS, + CAPABILITY_BOOST × the share of the words held by the
+        best capability the supplier offers, + REGION_BOOST for serving a region the words
+        name, + EXACT_BOOST for the words as typed when a correction is searched. (See
+        "How results are ordered" on the search page.)"""
+        rank = SearchRank(F("search_vector"), self._word_query, weights=RANK_WEIGHTS)
+        levels: dict[float, list[int]] = {}
+        for pk, hit in self._capability_hits.items():
+            levels.setdefault(hit.coverage, []).append(pk)
+        if levels:
+            boost = Case(
+                *(
+                    When(
+                        capability_ids__overlap=sorted(levels[coverage]),
+                        then=Value(CAPABILITY_BOOST * coverage),
+                    )
+                    for coverage in sorted(levels, reverse=True)
+                ),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+            rank = rank + boost
+        regions = self._region_named[0]
+        if regions:
+            rank = rank + Case(
+                When(region_ids__overlap=list(regions), then=Value(REGION_BOOST)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+        if self._typed_query is not None:
+            typed = Case(
+                When(Q(search_vector=self._typed_query), then=Value(EXACT_BOOST)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+            rank = rank + typed
+        return ExpressionWrapper(rank, output_field=FloatField())
 
-    def _annotate_order(
-        self, qs: QuerySet[Supplier], *, fuzzy: bool | None = None
-    ) -> tuple[QuerySet[Supplier], list[str]]:
+    def _annotate_order(self, qs: QuerySet[Supplier]) -> tuple[QuerySet[Supplier], list[str]]:
         ordering = self.params.effective_ordering
         if ordering == ORDERING_NAME:
             return qs.annotate(sort_name=Upper("name")), ["sort_name", "pk"]
@@ -791,7 +920,7 @@ class SupplierSearch:
             )
         )
         if self.text:
-            qs = qs.annotate(rank=self._rank(fuzzy=self.fuzzy.active if fuzzy is None else fuzzy))
+            qs = qs.annotate(rank=self._rank())
             return qs.annotate(tiebreak=tiebreak), ["-rank", "tiebreak", "pk"]
         # Relevance without words: every supplier is equally relevant, so the fair
         # daily order alone decides.
@@ -810,8 +939,9 @@ class SupplierSearch:
         return self._latest_scan().stats.total
 
     def exact_count(self) -> int:
-        """How many suppliers match the words exactly under the filters: one plain COUNT,
-        without typo tolerance or facets (for callers that need no more)."""
+        """How many suppliers match the words (as corrected) under the filters: one plain
+        COUNT, without facets (for callers that need no more: the benchmark's sizes).
+        The search itself never runs it."""
         qs = self.base.filter(self._filter_q())
         if self.text:
             qs = qs.filter(self._exact_q())
@@ -832,10 +962,8 @@ class SupplierSearch:
         if not scan.page:
             return SearchPage([], number, size, count, requested)
         ranks = {pk: rank for _, pk, rank in scan.page}
-        qs = (
-            self.base.filter(pk__in=list(ranks))
-            .alias(upper_name=Upper("name"))
-            .defer("search_vector", "description", "contact_name", "contact_email", "contact_phone")
+        qs = self.base.filter(pk__in=list(ranks)).defer(
+            "search_vector", "description", "contact_name", "contact_email", "contact_phone"
         )
         qs = qs.annotate(public_contract_count=public_contract_count_expression())
         if self.text and self._any_word_query is not None:
@@ -852,7 +980,7 @@ class SupplierSearch:
         # The summary marks the searched words only: ts_headline marks every word of a
         # phrase query separately, so similar-capability phrases would mark stray words.
         # The other checks (@@) honour phrases, so they may use the wider query.
-        any_word = self._highlight_query
+        any_word = self._any_word_query
         highlight = {"start_sel": MARK_START, "stop_sel": MARK_STOP, "config": SEARCH_CONFIG}
         # Which part of the stored vector matched (A: name; C: description and case
         # studies) costs nothing to ask; parsing text is left to the few rows that need it.
@@ -906,32 +1034,14 @@ class SupplierSearch:
                 output_field=ArrayField(CharField()),
             ),
         )
-        if self.fuzzy.active and self.fuzzy.name_text:
-            qs = qs.annotate(
-                similar_name=ExpressionWrapper(
-                    Q(upper_name__trigram_word_similar=Upper(Value(self.fuzzy.name_text))),
-                    output_field=BooleanField(),
-                )
-            )
         return qs
-
-    @cached_property
-    def _explained_capabilities(self) -> tuple[set[int], set[int]]:
-        """(capabilities named by the words, those plus the similar ones): a result names
-        the ones it holds."""
-        if not self.text:
-            return set(), set()
-        words = set(self._capability_matches[0])
-        return words, words | set(self.fuzzy.capability_ids)
 
     def _result(self, row: Supplier) -> SearchResult:
         regions = self.refdata.by_id["regions"]
         capabilities = self.refdata.by_id["capabilities"]
-        word_caps, wanted = self._explained_capabilities
-        matched_ids = set(row.capability_ids) & wanted
-        order = self.refdata.capability_position
-        matched = sorted(matched_ids & word_caps, key=order.get)
-        similar = sorted(matched_ids - word_caps, key=order.get)
+        hits = self._capability_hits if self.text else {}
+        held = set(row.capability_ids or ()) & set(hits)
+        matched = sorted(held, key=self.refdata.capability_position.get)
 
         def marked(text: str) -> str:
             return escape(text).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
@@ -950,10 +1060,12 @@ class SupplierSearch:
             matched_capabilities=[capabilities[pk] for pk in matched if pk in capabilities],
             description_snippet_html=marked(snippet) if MARK_START in snippet else "",
             matched_case_studies=list(getattr(row, "matched_case_studies", None) or ()),
-            similar_name=bool(getattr(row, "similar_name", False))
-            and not getattr(row, "name_matched", False),
-            similar_capabilities=[capabilities[pk] for pk in similar if pk in capabilities],
             public_contracts=getattr(row, "public_contract_count", 0) or 0,
+            synonyms_used={
+                capabilities[pk].name: hits[pk].synonym
+                for pk in matched
+                if pk in capabilities and hits[pk].synonym
+            },
         )
 
     def _facets(self) -> Facets:

@@ -82,8 +82,10 @@ from suppliers.services.reference import (
 )
 from suppliers.services.search_index import (
     SEARCH_NAME_SIMPLE_CONFIG,
+    capability_texts,
     link_ids_sql,
     refresh_search_vectors,
+    refresh_vocabulary,
     search_vector_sql,
     search_vector_update_sql,
 )
@@ -135,6 +137,8 @@ __all__ = [
     "reference_item_delete",
     "reference_item_save",
     "refresh_search_vectors",
+    "refresh_vocabulary",
+    "capability_texts",
     "search_vector_sql",
     "search_vector_update_sql",
     "shortlist_add_supplier",

@@ -10,6 +10,7 @@ from suppliers import permissions
 from suppliers.models import (
     Capability,
     CapabilityGroup,
+    Supplier,
 )
 from suppliers.services._common import (
     ReferenceItem,
@@ -20,19 +21,39 @@ from suppliers.services.search_index import refresh_search_vectors
 # --- Reference data ------------------------------------------------------------
 
 
+def _searched_text(item: ReferenceItem) -> tuple | None:
+    """The stored values of what a capability or group puts in search vectors (None for
+    a new item, or one that puts nothing there)."""
+    if isinstance(item, Capability) and item.pk:
+        stored = Capability.objects.filter(pk=item.pk)
+        return stored.values_list("name", "group_id", "synonyms").first()
+    if isinstance(item, CapabilityGroup) and item.pk:
+        return CapabilityGroup.objects.filter(pk=item.pk).values_list("name").first()
+    return None
+
+
 def reference_item_save(*, actor, item: ReferenceItem, change_reason: str = "") -> ReferenceItem:
     """Create or change a capability group, capability, certification or framework.
 
     Before: ``actor`` may moderate (or is None). After: the item is saved with a
-    history row; when a capability is renamed, the search vectors of the
-    suppliers that offer it are rebuilt so searches find the new name.
+    history row; when a capability's name, group or synonyms change, or a group is
+    renamed, the search vectors of the suppliers that offer it are rebuilt so
+    searches find the new words (and the spelling vocabulary learns them).
     """
     if actor is not None and not permissions.can_moderate(actor):
         raise PermissionDenied("Only moderators can change the taxonomy.")
     with transaction.atomic():
-        old_name = None
-        if isinstance(item, Capability) and item.pk:
-            old_name = Capability.objects.filter(pk=item.pk).values_list("name", flat=True).first()
+        # What a capability adds to search vectors: its name, group and synonyms; a
+        # group's name is in the vectors of the suppliers offering any of its capabilities.
+        searched = _searched_text(item)
+        if isinstance(item, Capability):
+            # "pen testing, , Pen testing" → ["pen testing"]: no blanks, no repeats.
+            seen: dict[str, str] = {}
+            for synonym in item.synonyms or ():
+                synonym = " ".join(str(synonym).split())
+                if synonym:
+                    seen.setdefault(synonym.lower(), synonym)
+            item.synonyms = list(seen.values())
         try:
             item.full_clean()
         except ValidationError as exc:
@@ -40,8 +61,11 @@ def reference_item_save(*, actor, item: ReferenceItem, change_reason: str = "") 
         item._history_user = _history_user(actor)
         item._change_reason = change_reason[:100] or None  # the history column's length
         item.save()
-        if old_name is not None and old_name != item.name:
-            refresh_search_vectors(supplier_ids=list(item.suppliers.values_list("pk", flat=True)))
+        if searched is not None and searched != _searched_text(item):
+            holders = Supplier.objects.filter(
+                capabilities__in=[item] if isinstance(item, Capability) else item.capabilities.all()
+            )
+            refresh_search_vectors(supplier_ids=list(holders.values_list("pk", flat=True)))
     return item
 
 

@@ -11,7 +11,10 @@ from django.db import connection
 
 from suppliers import registry_version
 from suppliers.models import (
+    Capability,
+    CapabilityGroup,
     CaseStudy,
+    SearchWord,
     Supplier,
 )
 from suppliers.services._common import LINK_ID_FIELDS, SUPPLIER_M2M_FIELDS
@@ -26,6 +29,29 @@ from suppliers.services._common import LINK_ID_FIELDS, SUPPLIER_M2M_FIELDS
 SEARCH_NAME_SIMPLE_CONFIG = True
 
 # --- Search vector -----------------------------------------------------------
+
+
+def capability_text_sql(capability: str, group: str) -> str:
+    """What one capability adds to the vector of each supplier offering it: its name, its
+    group's name and its synonyms ("also known as"), from the aliases of the
+    capability and group tables. So "pen testing" and "cyber" find the suppliers that
+    offer penetration testing."""
+    return (
+        f"concat_ws(' ', {capability}.name, {group}.name, "
+        f"array_to_string({capability}.synonyms, ' '))"
+    )
+
+
+def capability_texts() -> dict[int, str]:
+    """Each capability's searchable text (see ``capability_text_sql``), by id: for the
+    CSV import, which writes vectors while inserting."""
+    sql = (
+        f"SELECT c.id, {capability_text_sql('c', 'g')} FROM {Capability._meta.db_table} c "
+        f"JOIN {CapabilityGroup._meta.db_table} g ON g.id = c.group_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(cursor.fetchall())
 
 
 def search_vector_sql(
@@ -74,7 +100,8 @@ def search_vector_update_sql(*, target: str, source: str = "s", assignments: str
     """
     sup = Supplier._meta.db_table
     cap_through = Supplier.capabilities.through._meta.db_table
-    cap = Supplier.capabilities.field.related_model._meta.db_table
+    cap = Capability._meta.db_table
+    group = CapabilityGroup._meta.db_table
     case = CaseStudy._meta.db_table
     vector = search_vector_sql(
         name=f"{source}.name",
@@ -95,8 +122,8 @@ def search_vector_update_sql(*, target: str, source: str = "s", assignments: str
             {arrays}
         FROM target
         LEFT JOIN LATERAL (
-            SELECT string_agg(c.name, ' ' ORDER BY c.id) AS text
-            FROM {cap} c
+            SELECT string_agg({capability_text_sql("c", "g")}, ' ' ORDER BY c.id) AS text
+            FROM {cap} c JOIN {group} g ON g.id = c.group_id
             WHERE c.id = ANY(ARRAY(
                 SELECT sc.capability_id FROM {cap_through} sc WHERE sc.supplier_id = target.id
             ))
@@ -120,9 +147,10 @@ def refresh_search_vectors(*, supplier_ids: Iterable[int] | None = None) -> None
     supplier's text, sets or case studies calls it in the same transaction.
 
     One set-based UPDATE. Weights: name 'A' (configs 'english' and 'simple');
-    summary and capability names 'B'; description and case studies (title,
-    client name, summary, outcome) 'C'; all 'english'. Safe to run any number of
-    times: it only derives the column from the rows as they are.
+    summary and capabilities (names, groups, synonyms) 'B'; description and case
+    studies (title, client name, summary, outcome) 'C'; all 'english'. Safe to run
+    any number of times: it only derives the column from the rows as they are. The
+    vocabulary of spelling correction follows (``refresh_vocabulary``).
     """
     # Every write that changes what a supplier shows comes through here: caches of the
     # register (the API's pages) let go when this transaction commits.
@@ -131,6 +159,7 @@ def refresh_search_vectors(*, supplier_ids: Iterable[int] | None = None) -> None
     with connection.cursor() as cursor:
         if supplier_ids is None:
             cursor.execute(search_vector_update_sql(target=f"SELECT id FROM {table}"))
+            refresh_vocabulary(supplier_ids=None)
             return
         ids = sorted({int(pk) for pk in supplier_ids})
         if ids:
@@ -138,3 +167,68 @@ def refresh_search_vectors(*, supplier_ids: Iterable[int] | None = None) -> None
                 search_vector_update_sql(target=f"SELECT id FROM {table} WHERE id = ANY(%s)"),
                 [ids],
             )
+            refresh_vocabulary(supplier_ids=ids)
+
+
+# --- Vocabulary (spelling correction) ------------------------------------------------
+
+# A word of the vocabulary: 3 to 100 characters, no digits (a typo is never corrected
+# to a number or a code).
+VOCABULARY_WORD_SQL = "length(w) BETWEEN 3 AND 100 AND w !~ '[0-9_]'"
+
+
+def refresh_vocabulary(*, supplier_ids: Iterable[int] | None = None) -> None:
+    """Add the words of these published suppliers (all when None, which first empties the
+    vocabulary, so words no longer used leave it) to ``SearchWord``: names, summaries,
+    descriptions, case studies and the text of their capabilities. Called wherever a
+    search vector is written (``refresh_search_vectors``, the CSV import), in the same
+    transaction. Words are only added on a single supplier's change: a word left behind
+    costs a correction that finds less, never a wrong result; a full refresh drops it.
+    """
+    sup = Supplier._meta.db_table
+    case = CaseStudy._meta.db_table
+    cap = Capability._meta.db_table
+    group = CapabilityGroup._meta.db_table
+    through = Supplier.capabilities.through._meta.db_table
+    published = Supplier.Status.PUBLISHED.value
+    if supplier_ids is None:
+        chosen, params = f"SELECT id FROM {sup} WHERE status = %s", [published]
+    else:
+        ids = sorted({int(pk) for pk in supplier_ids})
+        if not ids:
+            return
+        chosen = f"SELECT id FROM {sup} WHERE id = ANY(%s) AND status = %s"
+        params = [ids, published]
+
+    def words(text: str) -> str:
+        return f"unnest(tsvector_to_array(to_tsvector('simple', {text})))"
+
+    sql = f"""
+        WITH chosen AS MATERIALIZED ({chosen})
+        INSERT INTO {SearchWord._meta.db_table} AS v (word, lexeme, in_name)
+        SELECT w, coalesce((ts_lexize('english_stem', w))[1], w), bool_or(in_name) FROM (
+            SELECT {words("s.name")} AS w, true AS in_name
+            FROM {sup} s JOIN chosen ON chosen.id = s.id
+            UNION ALL
+            SELECT {words("concat_ws(' ', s.summary, s.description)")}, false
+            FROM {sup} s JOIN chosen ON chosen.id = s.id
+            UNION ALL
+            SELECT {words("concat_ws(' ', cs.title, cs.client_name, cs.summary, cs.outcome)")},
+                false
+            FROM {case} cs JOIN chosen ON chosen.id = cs.supplier_id
+            UNION ALL
+            SELECT {words(capability_text_sql("c", "g"))}, false
+            FROM {cap} c JOIN {group} g ON g.id = c.group_id
+            WHERE c.id IN (SELECT capability_id FROM {through} JOIN chosen
+                           ON chosen.id = supplier_id)
+        ) AS found(w, in_name)
+        WHERE {VOCABULARY_WORD_SQL}
+        GROUP BY w
+        ORDER BY 1
+        ON CONFLICT (word) DO UPDATE SET in_name = true
+            WHERE excluded.in_name AND NOT v.in_name
+    """
+    with connection.cursor() as cursor:
+        if supplier_ids is None:
+            cursor.execute(f"DELETE FROM {SearchWord._meta.db_table}")
+        cursor.execute(sql, params)

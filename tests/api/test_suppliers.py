@@ -23,16 +23,30 @@ pytestmark = pytest.mark.django_db
 # --- list and search --------------------------------------------------------------------------
 
 
-def test_lists_published_suppliers_only_by_name(api, registry):
-    assert slugs(api.get("/api/v1/suppliers/")) == [
-        "heron-research",
-        "kestrel-ledger-systems",
-        "osprey-security",
-    ]
+def test_lists_published_suppliers_only_in_the_fair_order_or_by_name(api, registry):
+    published = ["heron-research", "kestrel-ledger-systems", "osprey-security"]
+    assert sorted(slugs(api.get("/api/v1/suppliers/"))) == published  # the daily order
+    assert slugs(api.get("/api/v1/suppliers/", {"ordering": "name"})) == published
+
+
+def test_a_misspelt_search_returns_the_corrected_query(api, registry):
+    body = api.get("/api/v1/suppliers/", {"q": "kestral penetraton"}).json()
+    assert body["corrected_query"] == "kestrel penetration"
+    assert [row["slug"] for row in body["results"]] == ["kestrel-ledger-systems"]
+    # As typed: no correction, nothing found.
+    body = api.get("/api/v1/suppliers/", {"q": "kestral penetraton", "correct": "false"}).json()
+    assert (body["corrected_query"], body["results"]) == (None, [])
+    body = api.get("/api/v1/suppliers/", {"q": "kestrel"}).json()
+    assert body["corrected_query"] is None
+
+
+def test_a_bad_correct_value_is_a_400(api, registry):
+    error = assert_error(api.get("/api/v1/suppliers/", {"q": "x", "correct": "maybe"}), 400)
+    assert "correct" in json.dumps(error)
 
 
 def test_a_row_has_codes_for_related_data(api, registry):
-    row = api.get("/api/v1/suppliers/").json()["results"][1]
+    row = api.get("/api/v1/suppliers/", {"ordering": "name"}).json()["results"][1]
     certification = Certification.objects.order_by("pk").first()
     assert row == {
         "slug": "kestrel-ledger-systems",
@@ -166,9 +180,15 @@ def test_list_runs_a_fixed_number_of_queries(api, registry, django_assert_max_nu
     # reference data, the page (codes in subqueries), nothing per row
     with django_assert_max_num_queries(2):
         assert len(slugs(api.get("/api/v1/suppliers/", {"page_size": 25}))) == 25
-    # with a search: + the taxonomy match and the exact-match count of the search selector
-    with django_assert_max_num_queries(4):
+    # with a search: + the spelling check and the taxonomy match; no COUNT (the caller
+    # asked for no count, and spelling is decided from the vocabulary, not by counting)
+    with django_assert_max_num_queries(4) as queries:
         api.get("/api/v1/suppliers/", {"q": "bulk", "page_size": 25})
+    with django_assert_max_num_queries(4) as corrected:
+        body = api.get("/api/v1/suppliers/", {"q": "bulkk", "page_size": 25}).json()
+    assert body["corrected_query"] == "bulk" and len(body["results"]) == 25
+    for query in [*queries.captured_queries, *corrected.captured_queries]:
+        assert not query["sql"].upper().startswith("SELECT COUNT("), query["sql"]
     # facets: + five grouped counts
     with django_assert_max_num_queries(7):
         api.get("/api/v1/suppliers/", {"facets": "true", "page_size": 25})

@@ -97,3 +97,29 @@ def test_find_filter_shortlist_compare_and_download(
     ]
     assert rows[0]["shortlist"] == "Penetration testing, London"
     assert "region=london" in rows[0]["found_by_search"]
+
+
+def test_a_misspelt_search_says_what_it_searched_and_offers_the_words_as_typed(
+    page, assert_accessible
+):
+    make_supplier("Kestrel Ledger Systems", summary="Finance systems.", regions=["london"])
+    page.goto("/suppliers/")
+    page.get_by_label("Search suppliers").fill("kestral leger")
+    page.get_by_role("button", name="Search", exact=True).click()
+    notice = page.locator("#spelling-correction")
+    assert " ".join(notice.inner_text().split()) == (
+        "Showing results for kestrel ledger. Search instead for kestral leger"
+    )
+    assert notice.locator("i").first.inner_text() == "kestrel ledger"
+    results = page.locator("main ol")
+    assert results.get_by_role("link", name="Kestrel Ledger Systems", exact=True).is_visible()
+    assert page.get_by_role("heading", name="1 supplier found for ‘kestrel ledger’").is_visible()
+    assert_accessible(page)
+
+    # The link searches the words exactly as typed.
+    notice.get_by_role("link", name="Search instead for kestral leger").click()
+    assert "correct=false" in page.url and "q=kestral+leger" in page.url
+    assert page.locator("#spelling-correction").count() == 0
+    assert page.get_by_text("No suppliers match your search.").is_visible()
+    assert page.get_by_label("Search suppliers").input_value() == "kestral leger"
+    assert_accessible(page)

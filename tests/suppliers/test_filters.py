@@ -45,8 +45,9 @@ def test_codes_and_slugs_become_ids_any_case(db):
         ("certification=" + "x" * 500, "We do not recognise the certification"),
         ("framework=nope", 'We do not recognise the framework "nope"'),
         ("sme=maybe", 'The size filter "maybe" was ignored'),
-        ("ordering=price", 'We cannot sort by "price", so results are sorted by name (a to z).'),
+        ("ordering=price", 'We cannot sort by "price", so results are sorted by relevance.'),
         ("q=" + "word " * 60, "Your search was longer than 200 characters"),
+        ("correct=perhaps", 'The option "perhaps" was ignored: use "correct=false"'),
         ("q=cloud%00", "Your search contained characters we cannot search for"),
     ],
 )

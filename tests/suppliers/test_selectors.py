@@ -174,53 +174,141 @@ def test_a_case_study_match_is_named(register):
     assert "case studies" in result.why
 
 
-# --- Typos -----------------------------------------------------------------------------
+# --- Spelling correction ------------------------------------------------------------------
 
 
-def test_a_misspelt_name_finds_the_supplier(register):
-    found = search("Kestral Ledger")
+def test_a_misspelt_name_is_corrected_and_finds_the_supplier(register):
+    found = search("Kestral Leger")
     assert names(found.page()) == ["Kestrel Ledger Systems"]
-    assert found.fuzzy.active
-    assert (found.count(), found.exact_count()) == (1, 0)
+    assert found.correction.corrected == "Kestrel Ledger"
+    assert found.correction.words == (("kestral", "kestrel"), ("leger", "ledger"))
 
 
 def test_a_misspelt_capability_group_finds_suppliers_with_its_capabilities(register):
     found = search("cyber secuirty")
     page = found.page()
-    assert found.fuzzy.active
+    assert found.correction.corrected == "cyber security"
     # Wren holds two cyber capabilities; Northgate one; Kestrel none (and no cyber words).
-    assert names(page)[:2] == ["Wren Secure", "Northgate Data Works"]
-    assert "Kestrel Ledger Systems" not in names(page)
-    similar = {c.name for c in page.results[0].similar_capabilities}
-    assert similar == {"Security operations centre", "Incident response"}
+    assert names(page) == ["Wren Secure", "Northgate Data Works"]
+    assert page.results[0].matched_capabilities and page.results[1].matched_capabilities
 
 
-@pytest.mark.parametrize("typo", ["machin learning", "machine lerning"])
-def test_a_misspelt_capability_finds_suppliers(register, typo):
-    assert names(search(typo).page()) == ["Kestrel Ledger Systems"]
+@pytest.mark.parametrize(
+    ("typo", "corrected"),
+    # "machin" is the English stem of "machine": known, and found without a correction.
+    [("machin learning", None), ("machine lerning", "machine learning")],
+)
+def test_a_misspelt_capability_finds_suppliers(register, typo, corrected):
+    found = search(typo)
+    assert names(found.page()) == ["Kestrel Ledger Systems"]
+    assert (found.correction and found.correction.corrected) == corrected
 
 
-def test_similar_matches_rank_below_exact_matches(db):
-    make_supplier("Penetration Partners", summary="Penetraton testing.")  # has the typo
-    make_supplier("Probe Ltd", summary="Audits.", capabilities=["penetration-testing"])
-    found = search("penetraton testing")
-    page = found.page()
-    assert found.fuzzy.active
-    assert names(page) == ["Penetration Partners", "Probe Ltd"]
-    assert page.results[0].rank >= 1 > page.results[1].rank
+def test_a_misspelt_description_word_is_corrected(db):
+    make_supplier("Bastion Ltd", summary="Recovery.", description="We stop ransomware attacks.")
+    found = search("ransomwear")
+    assert found.correction.corrected == "ransomware"
+    assert names(found.page()) == ["Bastion Ltd"]
 
 
-def test_typo_tolerance_stays_off_when_enough_suppliers_match_exactly(db):
-    for n in range(selectors.FUZZY_BELOW):
-        make_supplier(f"Cloud Firm {n}", summary="Cloud hosting.")
+def test_at_most_two_words_are_corrected(register):
+    found = search("kestral leger sytems")
+    assert found.correction.words == (("kestral", "kestrel"), ("leger", "ledger"))
+    assert found.correction.corrected == "kestrel ledger sytems"
+
+
+def test_known_words_are_never_corrected(db):
+    make_supplier("Cloud Firm", summary="Cloud hosting.")
     make_supplier("Clod Hoppers", summary="Gardening.")
-    found = search("cloud")
-    assert not found.fuzzy.active
-    assert found.count() == selectors.FUZZY_BELOW
+    found = search("clod")
+    assert found.correction is None
+    assert names(found.page()) == ["Clod Hoppers"]
+    # A form of a known word (same English stem) is known too.
+    assert search("hoppers gardens").correction is None
 
 
-def test_similar_matches_still_honour_excluded_words(register):
+def test_correction_can_be_turned_off(register):
+    found = search("Kestral Leger", correct=False)
+    assert found.correction is None
+    assert found.page().results == []
+
+
+def test_exact_matches_come_before_corrected_ones(db):
+    make_supplier("Kestrel Hawks", summary="Birds of prey.")
+    make_supplier("Ledger Books", summary="Bookkeeping.")
+    found = search("kestral or ledger")
+    assert found.correction.corrected == "kestrel or ledger"
+    # "ledger" matched as typed: first, though "kestrel" (corrected) is in a name too.
+    page = found.page()
+    assert names(page) == ["Ledger Books", "Kestrel Hawks"]
+    assert page.results[0].rank > selectors.EXACT_BOOST > page.results[1].rank
+
+
+def test_drafts_words_are_not_in_the_vocabulary(register):
+    # "Hidden Cloud Draft" is a draft: its name is no correction target.
+    assert search("hiddem").correction is None
+
+
+def test_corrections_still_honour_excluded_words(register):
     assert "Northgate Data Works" not in names(search("cyber secuirty -geospatial").page())
+
+
+# --- Capabilities and synonyms -------------------------------------------------------------
+
+
+def test_capabilities_outrank_names_that_merely_contain_a_word(db):
+    # The case: "Security" in the name and "Cyber Essentials" in the text, but no
+    # cyber capability, used to come first for "cyber security".
+    make_supplier(
+        "Lindum Thread Security",
+        summary="Security of cloud estates.",
+        description="We hold Cyber Essentials.",
+        capabilities=["cloud-hosting"],
+    )
+    make_supplier(
+        "Morrow Nimbus Services",
+        summary="Testing before go-live.",
+        description="Cyber security testing.",
+        capabilities=["penetration-testing"],
+    )
+    page = search("cyber security").page()
+    assert names(page) == ["Morrow Nimbus Services", "Lindum Thread Security"]
+    assert [c.name for c in page.results[0].matched_capabilities] == ["Penetration testing"]
+    assert page.results[0].rank > selectors.CAPABILITY_BOOST > page.results[1].rank
+
+
+def test_a_region_named_finds_suppliers_serving_it_first(db):
+    make_supplier("Serves Scotland", summary="User research.", regions=["scotland"])
+    make_supplier("Mentions Scotland", summary="User research, once in Scotland.")
+    make_supplier("Elsewhere", summary="User research.", regions=["wales"])
+    make_supplier("Scotland Only", summary="Payments.", regions=["scotland"])
+    page = search("user research Scotland").page()
+    assert names(page) == ["Serves Scotland", "Mentions Scotland"]
+    assert page.results[0].rank - page.results[1].rank > selectors.REGION_BOOST / 2
+    # "the North West" names a region too; quoted or "or" queries are left as typed.
+    make_supplier("Serves NW", summary="User research.", regions=["north-west"])
+    assert names(search("user research in the North West").page()) == ["Serves NW"]
+    assert search('"user research" or Scotland')._region_named == ((), "")
+    assert search("Scotland")._region_named == ((), "")  # nothing else to match
+
+
+@pytest.mark.parametrize(
+    ("q", "code", "synonym"),
+    [
+        ("pen testing", "penetration-testing", "pen testing"),
+        ("IT health check", "penetration-testing", "IT health check"),
+        ("ML", "machine-learning", "ML"),
+        ("GIS", "geospatial-data", "GIS"),
+        ("RPA", "robotics-and-automation", "RPA"),
+    ],
+)
+def test_searches_expand_through_synonyms_and_say_which(db, q, code, synonym):
+    capability = Capability.objects.get(code=code)
+    make_supplier("Plain Words Ltd", summary="Good work.", capabilities=[code])
+    make_supplier("Other Firm", summary="Good work.", capabilities=["payments"])
+    page = search(q).page()
+    assert names(page) == ["Plain Words Ltd"]
+    assert page.results[0].capability_labels == [f"{capability.name} (also known as ‘{synonym}’)"]
 
 
 # --- Fair tie-break ----------------------------------------------------------------------
@@ -241,6 +329,25 @@ def test_equal_ranks_are_ordered_by_a_daily_hash_not_always_the_same_first(db):
         key=lambda s: (hashlib.md5(f"{s.pk}:{day.isoformat()}".encode()).hexdigest(), s.pk),
     )
     assert orders[0] == [s.name for s in expected]
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_without_words_the_default_is_the_daily_order_not_names(db, filtered):
+    # A filter-only search (as a market-map cell links to) and the bare register alike.
+    for n in range(8):
+        make_supplier(f"{chr(65 + n)} Supplier", summary="Work.", regions=["london"])
+    params = {"regions": ids(["london"])[0]} if filtered else {}
+    day = dt.date(2026, 3, 1)
+    expected = sorted(
+        Supplier.objects.all(),
+        key=lambda s: (hashlib.md5(f"{s.pk}:{day.isoformat()}".encode()).hexdigest(), s.pk),
+    )
+    found = names(search(day=day, **params).page())
+    assert found == [s.name for s in expected]
+    assert found != sorted(found)  # not alphabetical (this day's order is not A to H)
+    # Name order stays a choice.
+    by_name = names(search(day=day, ordering="name", **params).page())
+    assert by_name == sorted(by_name)
 
 
 # --- Filters and facets ------------------------------------------------------------------
@@ -336,7 +443,7 @@ def test_orderings(many):
     services.supplier_update(actor=None, supplier=newest, summary="Agile delivery, updated.")
     assert names(search(ordering="updated").page())[0] == newest.name
     assert SearchParams(q="x").effective_ordering == "relevance"
-    assert SearchParams().effective_ordering == "name"
+    assert SearchParams().effective_ordering == "relevance"  # the fair daily order
 
 
 def test_queries_do_not_grow_with_the_page(many):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from suppliers import selectors
 from suppliers.models import Supplier
 from tests import factories
 from tests.suppliers.test_selectors import make_supplier
@@ -70,8 +74,8 @@ def test_search_page_without_words_lists_everyone_by_name(client, register):
 
 
 def test_new_words_sort_by_relevance_unless_an_order_was_chosen(client, register):
-    body = text(client.get(SEARCH))  # no words: sorted by name
-    assert '<option value="name" selected>' in body
+    body = text(client.get(SEARCH))  # no words: the fair daily order ("relevance")
+    assert '<option value="relevance" selected>' in body
     # The search form does not send the default order, so typed words get relevance…
     assert '<input type="hidden" name="ordering"' not in body
     body = text(client.get(SEARCH, {"q": "cloud", "region": "london", "ordering": "updated"}))
@@ -129,17 +133,46 @@ def test_a_page_past_the_end_shows_the_last_page(client, db):
     assert 'aria-label="Page 1"' in body and 'rel="prev"' in body
 
 
-def test_misspelt_search_explains_the_similar_matches(client, register):
-    body = text(client.get(SEARCH, {"q": "Kestral Ledger"}))
+def test_misspelt_search_says_what_it_searched_and_links_to_the_words_as_typed(client, register):
+    response = client.get(SEARCH, {"q": "Kestral Leger", "region": "london"})
+    body = text(response)
     assert "Kestrel Ledger Systems" in body
-    assert "we also show suppliers with a similar name or capability" in body
+    assert (
+        "Showing results for <i>Kestrel Ledger</i>. "
+        '<a class="govuk-link" href="?q=Kestral+Leger&amp;region=london&amp;correct=false">'
+        "Search instead for <i>Kestral Leger</i></a>"
+    ) in body
+    # The link searches the words as typed, and says no more about spelling.
+    as_typed = {"q": "Kestral Leger", "region": "london", "correct": "false"}
+    as_typed = text(client.get(SEARCH, as_typed))
+    assert "Showing results for" not in as_typed
+    assert "0 suppliers found for ‘Kestral Leger’" in as_typed
 
 
-def test_similar_capabilities_are_named_and_missing_regions_said(client, db):
+def test_the_correction_is_escaped(client, register):
+    body = text(client.get(SEARCH, {"q": "Kestral <b>x</b>"}))
+    assert "<b>x</b>" not in body and "&lt;b&gt;" in body
+
+
+def test_matched_capabilities_are_named_with_the_synonym_used(client, db):
     make_supplier("Quiet Bridge", summary="Quiet.", capabilities=["incident-response"])
+    make_supplier("Probe Ltd", summary="Audits.", capabilities=["penetration-testing"])
     body = text(client.get(SEARCH, {"q": "cyber secuirty"}))
-    assert "Similar capabilities: Incident response." in body
+    assert "Capabilities: Incident response." in body
     assert ">Not stated</dd>" in body
+    body = text(client.get(SEARCH, {"q": "pen testing"}))
+    assert "Capabilities: Penetration testing (also known as ‘pen testing’)." in body
+
+
+def test_how_results_are_ordered_shows_the_weights_in_use(client, db):
+    body = text(client.get(SEARCH))
+    weights = selectors.FIELD_WEIGHTS
+    assert (
+        f"A word counts {weights['name']} in its name, {weights['summary']} in its summary "
+        f"or capabilities, and {weights['description']} in its description"
+    ) in body
+    assert f"scores {selectors.CAPABILITY_BOOST} more" in body
+    assert f"those that serve it score {selectors.REGION_BOOST} more" in body
 
 
 @pytest.mark.parametrize("count", [12, 25])  # 12 rows on the page, or 20
@@ -148,19 +181,24 @@ def test_search_page_query_count_does_not_depend_on_page_size(
 ):
     for n in range(count):
         make_supplier(f"Cloud Firm {n:02d}", summary="Cloud hosting.", regions=["london"])
-    # reference data, capability matches, counts with facets, the page of results
-    with django_assert_num_queries(4):
+    # reference data, spelling check, capability matches, counts with facets, the page
+    with django_assert_num_queries(5):
         assert client.get(SEARCH, {"q": "cloud", "region": "london"}).status_code == 200
-    with django_assert_num_queries(3):  # no words: no capability matching
+    with django_assert_num_queries(5):  # corrected ("clowd" → "cloud"): the same statements
+        body = text(client.get(SEARCH, {"q": "clowd", "region": "london"}))
+    assert "Showing results for <i>cloud</i>" in body
+    with django_assert_num_queries(4):  # as typed: no spelling check
+        client.get(SEARCH, {"q": "cloud", "region": "london", "correct": "false"})
+    with django_assert_num_queries(3):  # no words: no spelling, no capability matching
         assert client.get(SEARCH, {"page": "2"}).status_code == 200
 
 
 def test_search_page_query_count_for_a_signed_in_civil_servant(
-    client, register, civil_servant, django_assert_max_num_queries
+    client, register, civil_servant, django_assert_num_queries
 ):
     client.force_login(civil_servant)
-    # + session and user; + typo counts; + which results are on their shortlists
-    with django_assert_max_num_queries(8):
+    # + session and user; + which results are on their shortlists
+    with django_assert_num_queries(8):
         body = text(client.get(SEARCH, {"q": "kestral"}))
     assert "Add to shortlist" in body
 
@@ -294,3 +332,28 @@ def test_market_map_has_a_chart_and_a_table_with_links(client, register):
     assert "Data and AI suppliers in London" in body
     link = "/suppliers/?capability=data-engineering&amp;capability=data-analytics"
     assert link in body and "region=london" in body
+
+
+def test_a_market_map_cell_lists_its_suppliers_in_the_fair_daily_order(client, db):
+    import re
+
+    for n in range(8):
+        make_supplier(
+            f"{chr(65 + n)} Cloud Firm",
+            summary="Hosting.",
+            regions=["london"],
+            capabilities=["cloud-hosting"],
+        )
+    page = text(client.get(reverse("suppliers:market_map")))
+    cell = re.search(r'href="(/suppliers/\?capability=cloud-hosting[^"]*region=london)"', page)
+    cell = cell.group(1).replace("&amp;", "&")
+    assert "ordering" not in cell, cell
+    body = text(client.get(cell))
+    listed = re.findall(r'<h3 class="govuk-heading-s[^>]*><a [^>]*>([^<]+)</a>', body)
+    assert sorted(listed) == [f"{chr(65 + n)} Cloud Firm" for n in range(8)], cell
+    today = timezone.localdate().isoformat()
+    by_hash = sorted(
+        Supplier.objects.all(),
+        key=lambda s: (hashlib.md5(f"{s.pk}:{today}".encode()).hexdigest(), s.pk),
+    )
+    assert listed == [s.name for s in by_hash]
