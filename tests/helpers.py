@@ -85,3 +85,120 @@ def fresh_throttle_keys(monkeypatch: pytest.MonkeyPatch) -> str:
     cache_format = f"api-throttle-test:{uuid.uuid4().hex}:%(scope)s:%(ident)s"
     monkeypatch.setattr(throttling._LiveRateThrottle, "cache_format", cache_format)
     return cache_format
+
+
+# --- Names, never codes -------------------------------------------------------------------
+
+# Text people do not read as prose: examples of the API, and Django admin's own column for a
+# reference table's ``code`` (its changelist shows the code beside the name on purpose).
+_CODE_CONTEXTS = {"code", "pre", "kbd", "samp", "script", "style", "template"}
+_READ_ATTRIBUTES = {"title", "alt", "aria-label", "placeholder"}
+
+
+def raw_code_names() -> dict[str, str]:
+    """Every code a person should never read, and the name to show instead: sizes, regions,
+    capability groups, capabilities, certifications and frameworks (from the database, so
+    codes a test adds are known)."""
+    from suppliers.models import (
+        Capability,
+        CapabilityGroup,
+        Certification,
+        Framework,
+        Region,
+        Supplier,
+    )
+
+    names = {code: str(label) for code, label in Supplier.Size.choices}
+    for model in (Region, CapabilityGroup, Capability, Certification, Framework):
+        names.update(model.objects.values_list("code", "name"))
+    # A code that reads the same as its name ("Cloud" for ``cloud``) is not a leak.
+    return {code: name for code, name in names.items() if code != name}
+
+
+def raw_codes_in(html: str, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """``(code, the text it was found in)`` for each raw code in the page's readable text.
+
+    Readable text is the text of the page and its title/alt/aria-label/placeholder
+    attributes, outside <code>, <pre>, <kbd>, <samp>, <script>, <style>, <template> and
+    admin's ``field-code`` column. A code with a hyphen or in capitals (``cloud-hosting``,
+    ``TLH``) counts wherever it stands as a word; a plain-word code (``small``) only as a
+    whole value: all of a text, or one item of a list split at , ; : | or a line break.
+    """
+    import re
+    from html.parser import HTMLParser
+
+    names = raw_code_names() if names is None else names
+    anywhere = [c for c in names if "-" in c or c.upper() == c]
+    word = (
+        re.compile(
+            r"(?<![\w-])("
+            + "|".join(re.escape(c) for c in sorted(anywhere, key=len, reverse=True))
+            + r")(?![\w-])"
+        )
+        if anywhere
+        else None
+    )
+    whole = set(names) - set(anywhere)
+    found: list[tuple[str, str]] = []
+
+    def check(text: str) -> None:
+        text = " ".join(text.split())
+        if not text:
+            return
+        if word is not None:
+            found.extend((m.group(1), text) for m in word.finditer(text))
+        for item in re.split(r"[,;:|\n]", text):
+            if item.strip() in whole:
+                found.append((item.strip(), text))
+
+    class Reader(HTMLParser):
+        """Tracks only the element that put it out of bounds (HTML leaves many tags unclosed)."""
+
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.skip_tag: str | None = None
+            self.skip_depth = 0
+
+        def handle_starttag(self, tag, attrs):
+            if self.skip_tag is not None:
+                self.skip_depth += tag == self.skip_tag
+                return
+            classes = (dict(attrs).get("class") or "").split()
+            if tag in _CODE_CONTEXTS or "field-code" in classes:
+                self.skip_tag, self.skip_depth = tag, 1
+                return
+            for name, value in attrs:
+                if name in _READ_ATTRIBUTES and value:
+                    check(value)
+
+        def handle_startendtag(self, tag, attrs):
+            if self.skip_tag is None:
+                for name, value in attrs:
+                    if name in _READ_ATTRIBUTES and value:
+                        check(value)
+
+        def handle_endtag(self, tag):
+            if tag == self.skip_tag:
+                self.skip_depth -= 1
+                if self.skip_depth == 0:
+                    self.skip_tag = None
+
+        def handle_data(self, data):
+            if self.skip_tag is None:
+                check(data)
+
+    Reader().feed(html)
+    return found
+
+
+def assert_no_raw_codes(html: str) -> None:
+    """Fail when a page shows a person a raw code where a name exists (``small``, ``TLH``,
+    ``cloud-hosting`` rather than "Small (10 to 49 employees)", "Yorkshire and The
+    Humber", "Cloud hosting"). A plain function of the page's HTML; it reads the code
+    tables from the test database (six small queries), so call it outside a pinned query
+    count."""
+    names = raw_code_names()
+    found = raw_codes_in(html, names)
+    assert not found, "raw codes shown to people (code → name): " + "; ".join(
+        f"{code!r} → {names[code]!r} in {text[:120]!r}" for code, text in found
+    )
