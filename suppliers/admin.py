@@ -438,7 +438,7 @@ def _duplicates_html(duplicates: list[dict]) -> str:
             (
                 reverse("admin:suppliers_supplier_change", args=[d["pk"]]),
                 d["name"],
-                d["status"],
+                d["status_label"],
                 ", ".join(d["why"]),
             )
             for d in duplicates
@@ -664,6 +664,27 @@ class SupplierRevisionAdmin(ReadOnlyPermissions, SimpleHistoryAdmin):
     list_display = ("supplier", "status", "submitted_by", "submitted_at", "decided_by")
     list_filter = ("status",)
     list_select_related = ("supplier", "submitted_by", "decided_by")
+    # The stored JSON holds codes: moderators read the changes by name instead.
+    exclude = ("proposed", "base")
+    readonly_fields = ("changes",)
+
+    @admin.display(description="Changes")
+    def changes(self, obj: SupplierRevision) -> str:
+        from django.utils.html import format_html, format_html_join
+
+        rows = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>',
+            (
+                (row["label"], row["before"], row["proposed"])
+                for row in revision_rows(obj, before="base")
+            ),
+        )
+        return format_html(
+            '<table><thead><tr><th scope="col">Field</th><th scope="col">Before</th>'
+            '<th scope="col">Proposed</th></tr></thead><tbody>{}</tbody></table>',
+            rows,
+        )
 
 
 @admin.register(SupplierInvitation)

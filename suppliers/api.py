@@ -534,7 +534,7 @@ def _editable_queryset(user) -> QuerySet[Supplier]:
             Prefetch("case_studies", queryset=CaseStudy.objects.order_by("-year", "title", "pk")),
             Prefetch(
                 "revisions",
-                queryset=SupplierRevision.objects.filter(status=SupplierRevision.Status.PENDING),
+                queryset=SupplierRevision.objects.filter(status__in=SupplierRevision.OPEN_STATUSES),
                 to_attr="pending_revisions",
             ),
         )
@@ -595,6 +595,8 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         "create": AUTHENTICATED,
         "partial_update": AUTHENTICATED,
         "submit": AUTHENTICATED,
+        "changes_resubmit": AUTHENTICATED,
+        "changes_discard": AUTHENTICATED,
         "case_studies": AUTHENTICATED,
         "case_study": AUTHENTICATED,
     }
@@ -602,6 +604,8 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     object_permissions = {
         "partial_update": can_edit_supplier,
         "submit": can_submit_supplier,
+        "changes_resubmit": can_submit_supplier,
+        "changes_discard": can_submit_supplier,
         "case_studies": can_edit_supplier,
         "case_study": can_edit_supplier,
     }
@@ -670,6 +674,35 @@ class MySupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     def submit(self, request, *args, **kwargs):
         supplier = self.get_object()
         services.supplier_submit(actor=request.user, supplier=supplier)
+        return Response(self._reload(supplier))
+
+    @extend_schema(
+        summary="Send returned changes for review again",
+        description="When a moderator does not approve an edit of a live profile, it comes "
+        "back as the `pending_revision` with status `draft` and the moderator's `reason`. "
+        "Your edits merge into it; this sends it to the moderators again (status `pending`). "
+        "If it no longer differs from the live profile it is withdrawn. A 409 when there is "
+        "no draft. Its owners and members may send it.",
+        request=None,
+        responses={200: MySupplierSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="changes/resubmit")
+    def changes_resubmit(self, request, *args, **kwargs):
+        supplier = self.get_object()
+        services.supplier_revision_resubmit(actor=request.user, supplier=supplier)
+        return Response(self._reload(supplier))
+
+    @extend_schema(
+        summary="Discard returned changes",
+        description="Drops the `draft` a moderator returned; the live profile stays as it is. "
+        "A 409 when there is no draft. Its owners and members may discard it.",
+        request=None,
+        responses={200: MySupplierSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="changes/discard")
+    def changes_discard(self, request, *args, **kwargs):
+        supplier = self.get_object()
+        services.supplier_revision_discard(actor=request.user, supplier=supplier)
         return Response(self._reload(supplier))
 
     def _case_study_list(self, supplier: Supplier) -> list[dict]:

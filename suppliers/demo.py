@@ -126,6 +126,40 @@ PUBLIC_CLIENTS = (
     "Defra",
     "Crown Commercial Service",
 )
+# Public clients of one place: a supplier's case studies name them only where it works.
+REGIONAL_CLIENTS = {
+    "Leeds City Council": "TLE",
+    "Scottish Government": "TLM",
+    "Welsh Government": "TLL",
+    "Bristol City Council": "TLK",
+    "Transport for London": "TLI",
+    "Manchester City Council": "TLD",
+    "Northern Ireland Civil Service": "TLN",
+}
+# Name words that say where a company is (a river, a landmark, a county): a supplier so
+# named has its head office in one of these regions, so its summary never contradicts it.
+REGIONAL_PREFIXES = {
+    **dict.fromkeys(
+        ("Saltire", "Thistle", "Clyde", "Tay", "Kelvin", "Iona", "Stirling", "Highland"),
+        ("TLM",),
+    ),
+    "Pembroke": ("TLL",),
+    **dict.fromkeys(("Tyne", "Hadrian"), ("TLC",)),
+    **dict.fromkeys(("Mersey", "Ribble"), ("TLD",)),
+    **dict.fromkeys(("Humber", "Whitby", "Wharfe", "Swale", "Calder", "Wensley"), ("TLE",)),
+    "Lindum": ("TLF",),
+    "Ironbridge": ("TLG",),
+    "Norfolk": ("TLH",),
+    "Holloway": ("TLI",),
+    "Medway": ("TLJ",),
+    **dict.fromkeys(("Tamar", "Exmoor", "Quantock"), ("TLK",)),
+    "Pennine": ("TLC", "TLD", "TLE"),
+    "Severn": ("TLG", "TLK", "TLL"),
+    **dict.fromkeys(("Solway", "Tweed"), ("TLC", "TLM")),
+    "Thames": ("TLI", "TLJ"),
+}
+# Only Scotland, Wales and Northern Ireland have devolved administrations.
+DEVOLVED_REGIONS = {"TLL", "TLM", "TLN"}
 PRIVATE_CLIENTS = (
     "a national retailer",
     "a regional water company",
@@ -304,9 +338,19 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _case_study(rng: random.Random, capability: str) -> dict[str, Any]:
+def _client_kinds(served: list[str]) -> list[str]:
+    """The kinds of public body a supplier serving ``served`` works for."""
+    if DEVOLVED_REGIONS & set(served):
+        return list(CLIENT_KINDS)
+    return [kind for kind in CLIENT_KINDS if kind != "devolved administrations"]
+
+
+def _case_study(rng: random.Random, capability: str, served: list[str]) -> dict[str, Any]:
     public = rng.random() < 0.75
-    client = rng.choice(PUBLIC_CLIENTS if public else PRIVATE_CLIENTS)
+    public_clients = [
+        c for c in PUBLIC_CLIENTS if c not in REGIONAL_CLIENTS or REGIONAL_CLIENTS[c] in served
+    ]
+    client = rng.choice(public_clients if public else PRIVATE_CLIENTS)
     a = rng.randint(55, 75)
     outcome = rng.choice(OUTCOMES).format(
         n=rng.randint(12, 60), m=rng.randint(1, 9), a=a, b=a + rng.randint(8, 20)
@@ -330,7 +374,10 @@ def generate_suppliers(n: int, *, rng: random.Random) -> Iterator[dict[str, Any]
 
     Deterministic for a given ``rng`` state. Companies House numbers are
     02000000 upwards (SC/NI/OC-prefixed for some), never the demo supplier's.
-    Needs the reference data (migration 0003) in the database.
+    Each agrees with itself: its summary and description name only its own regions, a name
+    that says where it is (``REGIONAL_PREFIXES``) has its head office there, only one in a
+    devolved nation works for devolved administrations, and its case studies' councils are
+    in regions it serves. Needs the reference data (migration 0003) in the database.
     """
     ref = _Reference()
     region_codes = [code for code, _ in ref.regions]
@@ -343,7 +390,11 @@ def generate_suppliers(n: int, *, rng: random.Random) -> Iterator[dict[str, Any]
         employees = int(low + (high - low) * rng.random() ** 2)
         prefix = rng.choices(("", "SC", "NI", "OC"), (90, 6, 2, 2))[0]
         number = f"{prefix}{100000 + k:06d}" if prefix else f"0{2000000 + k:07d}"
-        hq = rng.choices(region_codes, weights)[0]
+        places = REGIONAL_PREFIXES.get(name.split()[0])
+        if places:
+            hq = rng.choices(places, [REGION_WEIGHTS.get(code, 5) for code in places])[0]
+        else:
+            hq = rng.choices(region_codes, weights)[0]
         if size == "large" and rng.random() < 0.6:
             served = list(region_codes)
         else:
@@ -370,12 +421,11 @@ def generate_suppliers(n: int, *, rng: random.Random) -> Iterator[dict[str, Any]
             where = "the UK"
         else:
             where = _join([_place(region_name[r]) for r in served[:3]])
-        summary = (
-            f"{name} provides {_join(lower[:3])} for {rng.choice(CLIENT_KINDS)} in {where}."
-        )[:250]
+        kinds = _client_kinds(served)
+        summary = (f"{name} provides {_join(lower[:3])} for {rng.choice(kinds)} in {where}.")[:250]
         year = rng.randint(1975, 2024) if size == "large" else rng.randint(1995, 2024)
         sentences = [
-            f"We help {rng.choice(CLIENT_KINDS)} with {_join(lower[:2])}, "
+            f"We help {rng.choice(kinds)} with {_join(lower[:2])}, "
             "from discovery through to live service.",
             *(rng.choice(GROUP_SENTENCES.get(g, ("",))) for g in groups),
             f"Founded in {year}, we are based in {_place(region_name[hq])} and employ "
@@ -408,7 +458,7 @@ def generate_suppliers(n: int, *, rng: random.Random) -> Iterator[dict[str, Any]
             ),
             "frameworks": ";".join(f if use_codes else ref.frameworks[f] for f in frameworks),
             "case_studies": [
-                _case_study(rng, rng.choice(capabilities))
+                _case_study(rng, rng.choice(capabilities), served)
                 for _ in range(rng.choices((0, 1, 2, 3), (30, 35, 22, 13))[0])
             ],
         }

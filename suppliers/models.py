@@ -443,13 +443,21 @@ class SupplierRevision(models.Model):
     case-study fields and ``id`` of the live one it changes, or null for a new one).
     ``base`` holds the live values of the same keys when the edit was last saved, so
     a moderator sees what it changes even if the live profile moved since.
+
+    A rejected revision stays as the record of what was rejected; rejecting it also opens a
+    DRAFT copy (``reason`` the moderator's) that the supplier's people fix and send again
+    (it becomes PENDING) or discard (SUPERSEDED). A supplier has at most one open revision,
+    pending or draft; its people's edits merge into it.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending review"
+        DRAFT = "draft", "Not approved: to fix and send again"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         SUPERSEDED = "superseded", "Superseded"
+
+    OPEN_STATUSES = (Status.PENDING, Status.DRAFT)
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="revisions")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -471,8 +479,8 @@ class SupplierRevision(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["supplier"],
-                condition=models.Q(status="pending"),
-                name="supplier_revision_one_pending",
+                condition=models.Q(status__in=["pending", "draft"]),
+                name="supplier_revision_one_open",
             ),
         ]
         indexes = [

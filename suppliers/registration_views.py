@@ -36,6 +36,7 @@ from suppliers.selectors.revisions import (
     FIELD_LABELS,
     display_value,
     effective_values,
+    open_revision,
     revision_rows,
 )
 
@@ -55,9 +56,7 @@ def _editable_supplier(request: HttpRequest, slug: str) -> Supplier:
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
     """``/suppliers/<slug>/manage/``: status, live vs pending, people, decisions."""
     supplier = _editable_supplier(request, slug)
-    revision = SupplierRevision.objects.filter(
-        supplier=supplier, status=SupplierRevision.Status.PENDING
-    ).first()
+    revision = open_revision(supplier)
     can_manage = permissions.can_manage_members(request.user, supplier)
     context = {
         "supplier": supplier,
@@ -135,6 +134,39 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{membership.user.email} is now a {role}.")
+    return redirect("suppliers:manage", slug=supplier.slug)
+
+
+@login_required
+@require_POST
+def changes_resubmit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Send the changes a moderator returned, as fixed, for review again."""
+    supplier = _editable_supplier(request, slug)
+    try:
+        revision = services.supplier_revision_resubmit(actor=request.user, supplier=supplier)
+    except DomainError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            "Your changes are sent for review again."
+            if revision
+            else "Your changes now match the live profile, so there is nothing to review.",
+        )
+    return redirect("suppliers:manage", slug=supplier.slug)
+
+
+@login_required
+@require_POST
+def changes_discard(request: HttpRequest, slug: str) -> HttpResponse:
+    """Drop the changes a moderator returned; the live profile stays as it is."""
+    supplier = _editable_supplier(request, slug)
+    try:
+        services.supplier_revision_discard(actor=request.user, supplier=supplier)
+    except DomainError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your changes are discarded. The live profile is unchanged.")
     return redirect("suppliers:manage", slug=supplier.slug)
 
 
@@ -389,11 +421,7 @@ def register_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
         else:
             _mark_saved(request, supplier, step)
             if isinstance(result, SupplierRevision):
-                messages.info(
-                    request,
-                    "Your change is saved and waiting for a moderator. The live profile is "
-                    "unchanged until it is approved.",
-                )
+                messages.info(request, _held_text(result, "Your change is saved"))
             return redirect(_next_url(request, supplier, step))
     context = {
         "supplier": supplier,
@@ -415,9 +443,20 @@ def register_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
     return render(request, "suppliers/register/question.html", context)
 
 
+def _held_text(revision: SupplierRevision, saved: str) -> str:
+    if revision.status == SupplierRevision.Status.DRAFT:
+        return (
+            f"{saved} with the changes a moderator did not approve. Send them for review "
+            "again when they are ready."
+        )
+    return (
+        f"{saved} and waiting for a moderator. The live profile is unchanged until it is approved."
+    )
+
+
 def _held_message(request: HttpRequest, result) -> None:
     if isinstance(result, SupplierRevision):
-        messages.info(request, "Your change to the case studies is waiting for a moderator.")
+        messages.info(request, _held_text(result, "Your change to the case studies is saved"))
 
 
 @login_required
@@ -749,6 +788,16 @@ urlpatterns = [
     path("suppliers/invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("suppliers/<slug:slug>/manage/", manage, name="manage"),
     path("suppliers/<slug:slug>/manage/invite/", invite, name="invite"),
+    path(
+        "suppliers/<slug:slug>/manage/changes/resubmit/",
+        changes_resubmit,
+        name="changes_resubmit",
+    ),
+    path(
+        "suppliers/<slug:slug>/manage/changes/discard/",
+        changes_discard,
+        name="changes_discard",
+    ),
     path(
         "suppliers/<slug:slug>/manage/people/<int:pk>/remove/",
         member_remove,

@@ -27,6 +27,7 @@ from suppliers.models import (
     Framework,
     Region,
     Supplier,
+    SupplierRevision,
 )
 from suppliers.selectors import MAX_QUERY_LENGTH, ORDERINGS, reference_data
 
@@ -206,10 +207,20 @@ class SupplierDetailSerializer(SupplierListSerializer):
 
 
 class PendingRevisionSerializer(serializers.Serializer):
-    """An edit to a live profile waiting for a moderator; the live profile is unchanged."""
+    """An edit to a live profile waiting for a moderator, or returned by one as a draft to
+    fix and send again; the live profile is unchanged."""
 
     id = serializers.IntegerField(read_only=True)
-    status = serializers.CharField(read_only=True, help_text="Always `pending`.")
+    status = serializers.ChoiceField(
+        choices=[("pending", "Pending review"), ("draft", "Not approved: to fix and send again")],
+        read_only=True,
+        help_text="`pending`: waiting for a moderator. `draft`: a moderator did not approve "
+        "it (see `reason`); your edits merge into it until you send it again "
+        "(`POST .../changes/resubmit/`) or discard it (`POST .../changes/discard/`).",
+    )
+    reason = serializers.CharField(
+        read_only=True, help_text="Why a moderator did not approve a draft; empty when pending."
+    )
     proposed = serializers.DictField(
         read_only=True,
         help_text="The proposed values of the fields the edit changes (codes for related "
@@ -235,7 +246,8 @@ class MySupplierSerializer(SupplierDetailSerializer):
     pending_revision = PendingRevisionSerializer(
         read_only=True,
         allow_null=True,
-        help_text="An edit of the live profile waiting for review (null when there is none).",
+        help_text="An edit of the live profile waiting for review, or returned by a moderator "
+        "as a draft (null when there is none).",
     )
 
     def to_representation(self, obj: Supplier) -> dict[str, Any]:
@@ -258,13 +270,14 @@ def _pending_revision(obj: Supplier) -> dict[str, Any] | None:
     """The prefetched ``pending_revisions`` (see suppliers.api) as JSON, or None."""
     revisions = getattr(obj, "pending_revisions", None)
     if revisions is None:
-        revisions = list(obj.revisions.filter(status="pending")[:1])
+        revisions = list(obj.revisions.filter(status__in=SupplierRevision.OPEN_STATUSES)[:1])
     if not revisions:
         return None
     revision = revisions[0]
     return {
         "id": revision.pk,
         "status": revision.status,
+        "reason": revision.reason,
         "proposed": revision.proposed,
         "submitted_at": SupplierDetailSerializer._time(revision.submitted_at),
     }

@@ -497,19 +497,25 @@ def market_map(request: HttpRequest) -> HttpResponse:
 
 CHART_CELL = 44
 CHART_LABEL_WIDTH = 210
-CHART_HEADER_HEIGHT = 150
+# Room for the region names, slanted up at 60° above the columns: the longest name's height
+# above them, and its reach right of the last column (so "Northern Ireland" is not cut off).
+# 7.5 px is a generous width for one 14 px character of GDS Transport or Arial.
+CHART_CHAR_WIDTH = 7.5
 SHADES = ["#ffffff", "#d2e2f1", "#a5c5e3", "#5694ca", "#1d70b8", "#003078"]
 
 
 def _chart_geometry(rows: list[dict], regions) -> dict:
     """Positions for the SVG heat map (the numbers themselves are in the table)."""
+    longest = max((len(region.name) for region in regions), default=0) * CHART_CHAR_WIDTH
+    header_height = int(longest * 0.87) + 24  # sin 60°
+    right_margin = int(longest * 0.5) + 16  # cos 60°
     cells = []
     for y, row in enumerate(rows):
         for x, item in enumerate(row["cells"]):
             cells.append(
                 {
                     "x": CHART_LABEL_WIDTH + x * CHART_CELL,
-                    "y": CHART_HEADER_HEIGHT + y * CHART_CELL,
+                    "y": header_height + y * CHART_CELL,
                     "fill": SHADES[item["shade"]],
                     "text_fill": "#ffffff" if item["shade"] >= 4 else "#0b0c0c",
                     "href": item["href"],
@@ -517,14 +523,14 @@ def _chart_geometry(rows: list[dict], regions) -> dict:
                 }
             )
     return {
-        "width": CHART_LABEL_WIDTH + len(regions) * CHART_CELL + 10,
-        "height": CHART_HEADER_HEIGHT + len(rows) * CHART_CELL + 10,
+        "width": CHART_LABEL_WIDTH + len(regions) * CHART_CELL + right_margin,
+        "height": header_height + len(rows) * CHART_CELL + 10,
         "cell": CHART_CELL,
         "half": CHART_CELL // 2,
         "cells": cells,
         "row_labels": [
             {
-                "y": CHART_HEADER_HEIGHT + y * CHART_CELL + CHART_CELL // 2 + 5,
+                "y": header_height + y * CHART_CELL + CHART_CELL // 2 + 5,
                 "name": r["group"].name,
             }
             for y, r in enumerate(rows)
@@ -534,6 +540,6 @@ def _chart_geometry(rows: list[dict], regions) -> dict:
             for x, region in enumerate(regions)
         ],
         "label_x": CHART_LABEL_WIDTH - 8,
-        "header_y": CHART_HEADER_HEIGHT - 8,
+        "header_y": header_height - 8,
         "legend": [{"fill": fill, "index": i} for i, fill in enumerate(SHADES)],
     }

@@ -97,6 +97,8 @@ NO_FREE_TEXT = {
     "suppliers:member_remove": "a button",
     "suppliers:member_role": "a choice of role",
     "suppliers:invitation_revoke": "a button",
+    "suppliers:changes_resubmit": "a button: sends a returned draft again",
+    "suppliers:changes_discard": "a button",
     "suppliers:invitation_accept": "a button",
     "suppliers:claim_check": "a button",
     "engagement:check": "a button: publishes",

@@ -59,6 +59,13 @@ def possible_duplicates(supplier_ids: list[int]) -> dict[int, list[dict]]:
                 reasons.append(f"same website domain ({domain})")
             if reasons:
                 found[a_id].append(
-                    {"pk": b_id, "name": name, "slug": slug, "status": status, "why": reasons}
+                    {
+                        "pk": b_id,
+                        "name": name,
+                        "slug": slug,
+                        "status": status,
+                        "status_label": Supplier.Status(status).label,
+                        "why": reasons,
+                    }
                 )
     return found

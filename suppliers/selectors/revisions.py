@@ -79,33 +79,46 @@ def display_value(key: str, value) -> str:
     return str(value)
 
 
-def revision_rows(revision: SupplierRevision) -> list[dict]:
-    """Field by field: label, live value (now), proposed value — for people and moderators."""
-    live = serialise_profile(revision.supplier, revision.proposed)
+def revision_rows(revision: SupplierRevision, *, before: str = "live") -> list[dict]:
+    """Field by field: label, value before and proposed value — for people and moderators.
+
+    ``before="live"``: the live value now (under the key ``live``); ``before="base"``: the
+    live value when the edit was last saved (under ``before``), for a decided revision.
+    """
+    if before == "base":
+        old, old_key = revision.base, "before"
+    else:
+        old, old_key = serialise_profile(revision.supplier, revision.proposed), "live"
     return [
         {
             "key": key,
             "label": FIELD_LABELS.get(key, key),
-            "live": display_value(key, live.get(key)),
+            old_key: display_value(key, old.get(key)),
             "proposed": display_value(key, value),
         }
         for key, value in revision.proposed.items()
     ]
 
 
-def effective_values(supplier: Supplier, *, actor=None) -> tuple[dict, SupplierRevision | None]:
-    """The profile as ``actor`` edits it, and its pending revision (or None).
+def open_revision(supplier: Supplier) -> SupplierRevision | None:
+    """The supplier's open revision: pending review, or a draft a moderator returned."""
+    return SupplierRevision.objects.filter(
+        supplier=supplier, status__in=SupplierRevision.OPEN_STATUSES
+    ).first()
 
-    Live values, with the pending edit on top for those whose edits wait for review
-    (``permissions.edit_goes_live``); a moderator edits the live values themselves.
+
+def effective_values(supplier: Supplier, *, actor=None) -> tuple[dict, SupplierRevision | None]:
+    """The profile as ``actor`` edits it, and its open revision (or None).
+
+    Live values, with the open edit (pending, or a draft a moderator returned) on top for
+    those whose edits wait for review (``permissions.edit_goes_live``); a moderator edits
+    the live values themselves.
     """
     keys = (*PROFILE_FIELDS, *SUPPLIER_M2M_FIELDS, "case_studies")
     values = serialise_profile(supplier, keys)
     revision = None
     if supplier.status in permissions.LIVE_STATUSES:
-        revision = SupplierRevision.objects.filter(
-            supplier=supplier, status=SupplierRevision.Status.PENDING
-        ).first()
+        revision = open_revision(supplier)
         if revision and not (actor is not None and permissions.edit_goes_live(actor, supplier)):
             values.update(revision.proposed)
     return values, revision

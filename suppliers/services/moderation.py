@@ -80,6 +80,11 @@ def _notify_decision(decision: ModerationDecision) -> None:
     body = f"{lines[decision.action]}\n\n"
     if decision.reason:
         body += f"Reason: {decision.reason}\n\n"
+    if decision.revision_id and decision.action == ModerationDecision.Action.REJECT:
+        body += (
+            "Your changes are kept as a draft: fix them and send them again, or discard "
+            "them, from your organisation's page.\n\n"
+        )
     body += f"See your organisation on Techmap: {manage_url}\n"
     subject = EMAIL_SUBJECTS[decision.action].format(name=supplier.name)
     users = (
@@ -178,11 +183,31 @@ def _close_revision(revision: SupplierRevision, status: str, *, actor, reason: s
     revision.save()
 
 
+def _return_as_draft(rejected: SupplierRevision, *, actor) -> SupplierRevision:
+    """A draft copy of a rejected revision, with the moderator's reason, for the supplier's
+    people to fix and send again (``supplier_revision_resubmit``) or discard."""
+    draft = SupplierRevision(
+        supplier=rejected.supplier,
+        status=SupplierRevision.Status.DRAFT,
+        proposed=rejected.proposed,
+        base=rejected.base,
+        submitted_by=rejected.submitted_by,
+        submitted_at=rejected.decided_at,
+        reason=rejected.reason,
+    )
+    draft._history_user = _history_user(actor)
+    draft._change_reason = f"Returned after revision {rejected.pk} was rejected"
+    draft.save()
+    return draft
+
+
 def supplier_reject(*, actor, supplier: Supplier, reason: str) -> ModerationDecision:
     """Reject what is waiting (a new profile → rejected; a pending revision → rejected).
 
     A reason is required (DomainError). The live profile of a published supplier is
-    unchanged by rejecting its revision. Owners and members are emailed the reason.
+    unchanged by rejecting its revision; the rejected changes come back to its people as a
+    draft revision with the reason, to fix and send again. Owners and members are emailed
+    the reason.
     """
     _require_moderator(actor)
     reason = _require_reason(reason)
@@ -199,6 +224,7 @@ def supplier_reject(*, actor, supplier: Supplier, reason: str) -> ModerationDeci
             revision = None
         elif revision is not None:
             _close_revision(revision, SupplierRevision.Status.REJECTED, actor=actor, reason=reason)
+            _return_as_draft(revision, actor=actor)
         else:
             raise DomainError(f"Nothing from {locked.name} is waiting for review.")
         return _decide(

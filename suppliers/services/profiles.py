@@ -347,13 +347,13 @@ def supplier_profile_update(
 
 def supplier_case_studies(supplier: Supplier, *, actor) -> list[dict]:
     """The case studies ``actor`` edits, in order: the live ones, or (when their edits wait
-    for review) the list as the pending revision proposes it. Each is a dict of the
-    case-study fields with ``id`` (None for one proposed but not yet live). The case-study
-    services address an item by its position in this list."""
+    for review) the list as the open revision (pending, or a draft) proposes it. Each is a
+    dict of the case-study fields with ``id`` (None for one proposed but not yet live). The
+    case-study services address an item by its position in this list."""
     if not permissions.edit_goes_live(actor, supplier):
         pending = (
             SupplierRevision.objects.filter(
-                supplier=supplier, status=SupplierRevision.Status.PENDING
+                supplier=supplier, status__in=SupplierRevision.OPEN_STATUSES
             )
             .values_list("proposed", flat=True)
             .first()
@@ -419,11 +419,13 @@ def supplier_case_study_remove(*, actor, supplier: Supplier, index: int) -> Supp
 def supplier_revision_propose(
     *, actor, supplier: Supplier, case_studies: list[dict] | None = None, **fields: Any
 ) -> SupplierRevision | None:
-    """Hold an edit to a live profile for review (merged into the pending revision).
+    """Hold an edit to a live profile for review (merged into the open revision).
 
-    ``case_studies``, when given, is the whole proposed list of case studies (each a
-    dict of the case-study fields with ``id`` of the live one it changes or None).
-    Values equal to the live ones are dropped; if nothing is left the pending
+    The open revision is the pending one, or the draft a moderator's rejection left (an
+    edit to that stays a draft until ``supplier_revision_resubmit``); with neither, a new
+    pending revision. ``case_studies``, when given, is the whole proposed list of case
+    studies (each a dict of the case-study fields with ``id`` of the live one it changes or
+    None). Values equal to the live ones are dropped; if nothing is left the open
     revision is marked superseded and None returned. Validates the merged proposal
     against the model rules (DomainError) without changing the live profile.
     """
@@ -433,11 +435,7 @@ def supplier_revision_propose(
     fields = _normalise(fields)
     with transaction.atomic():
         live = Supplier.objects.select_for_update().get(pk=supplier.pk)
-        revision = (
-            SupplierRevision.objects.select_for_update()
-            .filter(supplier=live, status=SupplierRevision.Status.PENDING)
-            .first()
-        )
+        revision = _open_revision(live)
         proposed: dict[str, Any] = dict(revision.proposed) if revision else {}
         for key, value in fields.items():
             if key in SUPPLIER_M2M_FIELDS:
@@ -452,34 +450,103 @@ def supplier_revision_propose(
                 proposed[key] = value
         if case_studies is not None:
             proposed["case_studies"] = _clean_case_studies(case_studies, live)
-        base = _serialise(live, proposed)
-        proposed = {k: v for k, v in proposed.items() if v != base[k]}
-        # Validate the result as it would be once approved.
-        candidate = Supplier.objects.get(pk=live.pk)
-        for key, value in _deserialise(
-            {k: v for k, v in proposed.items() if k not in SUPPLIER_M2M_FIELDS}
-        ).items():
-            if key != "case_studies":
-                setattr(candidate, key, value)
-        _full_clean(candidate, check_number="companies_house_number" in proposed)
-        now = timezone.now()
-        if not proposed:
-            if revision is not None:
-                revision.status = SupplierRevision.Status.SUPERSEDED
-                revision.decided_at = now
-                revision._history_user = _history_user(actor)
-                revision.save()
-            return None
         if revision is None:
             revision = SupplierRevision(supplier=live)
-        revision.proposed = proposed
-        revision.base = {k: base[k] for k in proposed}
-        revision.submitted_by = _history_user(actor)
-        revision.submitted_at = now
-        revision._history_user = _history_user(actor)
-        revision._change_reason = "Edit proposed"
-        revision.save()
+        return _save_proposal(
+            actor=actor, live=live, revision=revision, proposed=proposed, why="Edit proposed"
+        )
+
+
+def _open_revision(live: Supplier) -> SupplierRevision | None:
+    """The supplier's open revision (pending, or a draft after a rejection), locked."""
+    return (
+        SupplierRevision.objects.select_for_update()
+        .filter(supplier=live, status__in=SupplierRevision.OPEN_STATUSES)
+        .first()
+    )
+
+
+def _save_proposal(
+    *, actor, live: Supplier, revision: SupplierRevision, proposed: dict, why: str
+) -> SupplierRevision | None:
+    """Store ``proposed`` (less what equals the live profile) in ``revision``, validated as
+    it would be once approved; with nothing left, withdraw it (None)."""
+    base = _serialise(live, proposed)
+    proposed = {k: v for k, v in proposed.items() if v != base[k]}
+    candidate = Supplier.objects.get(pk=live.pk)
+    for key, value in _deserialise(
+        {k: v for k, v in proposed.items() if k not in SUPPLIER_M2M_FIELDS}
+    ).items():
+        if key != "case_studies":
+            setattr(candidate, key, value)
+    _full_clean(candidate, check_number="companies_house_number" in proposed)
+    now = timezone.now()
+    revision._history_user = _history_user(actor)
+    if not proposed:
+        if revision.pk is not None:
+            revision.status = SupplierRevision.Status.SUPERSEDED
+            revision.decided_at = now
+            revision._change_reason = "Withdrawn: nothing left to change"
+            revision.save()
+        return None
+    revision.proposed = proposed
+    revision.base = {k: base[k] for k in proposed}
+    revision.submitted_by = _history_user(actor)
+    revision.submitted_at = now
+    revision._change_reason = why
+    revision.save()
     return revision
+
+
+def _draft_revision(actor, supplier: Supplier) -> tuple[Supplier, SupplierRevision]:
+    """The supplier and its draft revision, both locked (DomainError when there is none)."""
+    if not permissions.can_submit_supplier(actor, supplier):
+        raise PermissionDenied("Only the supplier's owners and members can do this.")
+    live = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    revision = _open_revision(live)
+    if revision is None or revision.status != SupplierRevision.Status.DRAFT:
+        raise DomainError(
+            "There are no changes returned by a moderator to send or discard.", code="conflict"
+        )
+    return live, revision
+
+
+def supplier_revision_resubmit(*, actor, supplier: Supplier) -> SupplierRevision | None:
+    """Send the changes a moderator returned (the draft revision, as fixed) for review again.
+
+    Before: ``actor`` is one of the supplier's owners or members
+    (``permissions.can_submit_supplier``); the supplier has a draft revision (else
+    DomainError, code ``conflict``).
+    After: the draft is the pending revision again (submitted now by ``actor``, the old
+    reason cleared), checked against the live profile as any edit is; if nothing in it
+    differs from the live profile any more it is withdrawn and None returned.
+    """
+    with transaction.atomic():
+        live, revision = _draft_revision(actor, supplier)
+        revision.status = SupplierRevision.Status.PENDING
+        revision.reason = ""
+        return _save_proposal(
+            actor=actor,
+            live=live,
+            revision=revision,
+            proposed=dict(revision.proposed),
+            why="Sent for review again",
+        )
+
+
+def supplier_revision_discard(*, actor, supplier: Supplier) -> None:
+    """Drop the changes a moderator returned: the live profile is what remains.
+
+    Before: as ``supplier_revision_resubmit``. After: the draft is superseded (kept in the
+    history); the supplier has no open revision.
+    """
+    with transaction.atomic():
+        _live, revision = _draft_revision(actor, supplier)
+        revision.status = SupplierRevision.Status.SUPERSEDED
+        revision.decided_at = timezone.now()
+        revision._history_user = _history_user(actor)
+        revision._change_reason = "Discarded by the supplier"
+        revision.save()
 
 
 def _missing_for_submission(supplier: Supplier) -> dict[str, str]:

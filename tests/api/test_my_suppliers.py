@@ -474,3 +474,10 @@ def test_size_must_agree_with_employees(supplier, moderator, client_for):
     stored_size = client.patch(url, {"employees": 400}, format="json")
     assert "size" in assert_error(stored_size, 400)["fields"]
     assert client.patch(url, {"size": "medium", "employees": 200}, format="json").status_code == 200
+
+
+def test_a_registration_whose_size_disagrees_with_employees_leaves_nothing(owner, client_for):
+    body = {**NEW_SUPPLIER, "size": "micro", "employees": 400}
+    response = client_for(owner, "write").post("/api/v1/my/suppliers/", body, format="json")
+    assert "size" in assert_error(response, 400)["fields"]
+    assert not Supplier.objects.filter(companies_house_number="SC123456").exists()

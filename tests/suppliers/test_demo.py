@@ -83,3 +83,39 @@ def test_seeding_again_adds_nothing():
     counts = (Supplier.objects.count(), CaseStudy.objects.count(), Supplier.history.count())
     demo.seed(rng=random.Random(2026), options={"suppliers": 10}, log=lambda message: None)
     assert (Supplier.objects.count(), CaseStudy.objects.count(), Supplier.history.count()) == counts
+
+
+def test_each_supplier_agrees_with_itself():
+    """Its summary and description name only its own regions; a name that says where it is
+    has its head office there; devolved administrations only for one in a devolved nation;
+    its case studies' councils in regions it serves."""
+    import re
+
+    from suppliers.models import Region
+
+    code_of = {name.lower(): code for code, name in Region.objects.values_list("code", "name")}
+    code_of |= {code.lower(): code for code in code_of.values()}
+    name_of = dict(Region.objects.values_list("code", "name"))
+    rows = list(demo.generate_suppliers(1500, rng=random.Random(2026)))
+    named_regionally = 0
+    for row in rows:
+        served = {code_of[r.lower()] for r in row["regions"].split(";")}
+        hq = code_of[row["hq_region"].lower()]
+        assert hq in served
+        for field in ("summary", "description"):
+            named = {
+                code
+                for code, name in name_of.items()
+                if re.search(rf"\b{re.escape(name)}\b", row[field])
+            }
+            assert named <= served, (row["name"], field, row[field])
+            if "devolved administrations" in row[field]:
+                assert served & demo.DEVOLVED_REGIONS, (row["name"], sorted(served))
+        places = demo.REGIONAL_PREFIXES.get(row["name"].split()[0])
+        if places:
+            named_regionally += 1
+            assert hq in places, (row["name"], name_of[hq])
+        for study in row["case_studies"]:
+            place = demo.REGIONAL_CLIENTS.get(study["client_name"])
+            assert place is None or place in served, (row["name"], study["client_name"])
+    assert named_regionally > 50  # the rule was exercised

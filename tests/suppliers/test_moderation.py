@@ -177,9 +177,12 @@ def test_rejecting_a_revision_keeps_the_live_profile(supplier, owner, moderator)
     services.supplier_reject(actor=moderator, supplier=supplier, reason="Advertising")
     supplier.refresh_from_db()
     assert supplier.summary == old
-    revision = SupplierRevision.objects.get()
-    assert (revision.status, revision.reason) == ("rejected", "Advertising")
+    revision = SupplierRevision.objects.get(status="rejected")
+    assert revision.reason == "Advertising"
     assert supplier.status == Supplier.Status.PUBLISHED
+    # The rejected edit comes back to its people as a draft (tests/suppliers/
+    # test_revision_drafts.py).
+    assert SupplierRevision.objects.get(status="draft").proposed == {"summary": "Spam"}
 
 
 # --- The broker is down when the decision is made ------------------------------------------
@@ -275,7 +278,8 @@ def test_review_page_shows_differences_and_rejects_with_a_reason(
     assert SupplierRevision.objects.get().status == "pending"
     response = client.post(url, {"decision": "reject", "reason": "Needs evidence"})
     assert response.status_code == 302
-    assert SupplierRevision.objects.get().status == "rejected"
+    assert SupplierRevision.objects.get(status="rejected").reason == "Needs evidence"
+    assert not SupplierRevision.objects.filter(status="pending").exists()
     assert ModerationDecision.objects.get().reason == "Needs evidence"
 
 

@@ -58,3 +58,20 @@ def test_the_csv_import_rejects_the_row():
 def test_the_factory_and_fixtures_agree():
     supplier = factories.SupplierFactory()
     assert rules.size_employees_error(supplier.size, supplier.employees) is None
+
+
+def test_a_returned_draft_is_checked_when_fixed_and_when_sent_again(supplier, owner, moderator):
+    """The draft a rejection leaves (tests/suppliers/test_revision_drafts.py): an edit of it
+    is checked against the rule, and so is sending it again after the live profile moved."""
+    services.supplier_update(actor=moderator, supplier=supplier, employees=None)
+    services.supplier_profile_update(actor=owner, supplier=supplier, size="medium")
+    services.supplier_reject(actor=moderator, supplier=supplier, reason="Check the numbers")
+    with pytest.raises(DomainError) as refused:
+        services.supplier_profile_update(actor=owner, supplier=supplier, employees=400)
+    assert "400 employees is not a medium" in refused.value.message_dict["size"][0]
+    # Meanwhile the live profile gains a number of employees the draft's size disagrees with.
+    services.supplier_update(actor=moderator, supplier=supplier, employees=30)
+    with pytest.raises(DomainError) as refused:
+        services.supplier_revision_resubmit(actor=owner, supplier=supplier)
+    assert "30 employees is not a medium" in refused.value.message_dict["size"][0]
+    assert supplier.revisions.get(status__in=["pending", "draft"]).status == "draft"

@@ -223,6 +223,14 @@ def test_profile_shows_everything(client, register):
     assert "Scotland" in body
 
 
+def test_the_description_is_styled_as_govuk_body_text(client, register):
+    """Its paragraphs (|linebreaks) sit in .app-prose, GOV.UK body text (static/scss/app.scss;
+    the font is measured in Chromium by tests/browser/test_supplier_layout.py)."""
+    body = text(client.get(reverse("suppliers:detail", args=[register["kestrel"].slug])))
+    expected = '<div class="app-prose" id="supplier-description"><p>We migrate finance'
+    assert expected in body
+
+
 def test_profile_query_count_is_fixed(client, register, django_assert_num_queries):
     # supplier + hq region, then regions, capabilities with groups, certifications,
     # frameworks, case studies; then the public contracts' totals (and, when it has
@@ -357,3 +365,24 @@ def test_a_market_map_cell_lists_its_suppliers_in_the_fair_daily_order(client, d
         key=lambda s: (hashlib.md5(f"{s.pk}:{today}".encode()).hexdigest(), s.pk),
     )
     assert listed == [s.name for s in by_hash]
+
+
+def test_market_map_cells_are_labelled_and_the_page_runs_a_fixed_number_of_queries(
+    client, register, django_assert_num_queries
+):
+    """Each number carries its region (the stacked table on small screens shows it beside
+    the number, CSS only); more suppliers, same queries; names, never codes."""
+    from django.core.cache import cache
+
+    from tests.helpers import assert_no_raw_codes
+
+    cache.delete("suppliers:market-map:v1")
+    with django_assert_num_queries(2) as first:
+        body = text(client.get("/techmap/"))
+    assert 'data-label="Northern Ireland"' in body and 'data-label="All regions"' in body
+    assert_no_raw_codes(body)
+    for n in range(5):
+        make_supplier(f"Extra {n}", regions=["scotland"], capabilities=["user-research"])
+    cache.delete("suppliers:market-map:v1")
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert client.get("/techmap/").status_code == 200
