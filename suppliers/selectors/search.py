@@ -391,8 +391,9 @@ class SupplierSearch:
     Queries, whatever the page size: :meth:`page`, :meth:`count` and :meth:`facets`
     share one statement (the "scan": total, facets and the page's ids; a second scan
     when typo tolerance joins in), and :meth:`page` adds one for the page's rows.
-    :meth:`queryset` (the API, the CSV) runs nothing until evaluated, plus one COUNT to
-    decide on typo tolerance when no scan ran. With a ``q``, one small query over the
+    :meth:`queryset` (the API, the CSV) runs nothing until evaluated, plus, with words,
+    one query for at most FUZZY_BELOW exact matches' ids to decide on typo tolerance
+    when no scan ran (never a COUNT of every match). With a ``q``, one small query over the
     capability taxonomy joins in. ``base`` narrows the suppliers searched (the API may
     pass its own queryset); only published suppliers are ever returned.
     """
@@ -748,9 +749,10 @@ class SupplierSearch:
         """Whether typo tolerance joined in: when fewer than FUZZY_BELOW suppliers match the
         words exactly under the filters (known from the first scan)."""
         if self._fuzzy_active is None:
-            # Decided by a plain count when no scan has run (queryset() for the API/CSV).
+            # Decided without a scan (queryset() for the API/CSV) by fetching at most
+            # FUZZY_BELOW exact matches' ids: never a COUNT over every match.
             wanted = bool(self.text and self.text.positive_words)
-            self._fuzzy_active = wanted and self._needs_fuzzy(self.exact_count())
+            self._fuzzy_active = wanted and self._needs_fuzzy(self._exact_count_up_to(FUZZY_BELOW))
         if not self._fuzzy_active:
             return Fuzzy(False)
         return Fuzzy(True, name_text=self._fuzzy_text, capability_ids=self._capability_matches[1])
@@ -816,6 +818,14 @@ class SupplierSearch:
         if self.text:
             qs = qs.filter(self._exact_q())
         return qs.count()
+
+    def _exact_count_up_to(self, limit: int) -> int:
+        """How many suppliers match the words exactly under the filters, counting no
+        further than ``limit``: the ids of at most ``limit`` rows (no COUNT)."""
+        qs = self.base.filter(self._filter_q())
+        if self.text:
+            qs = qs.filter(self._exact_q())
+        return len(qs.order_by().values_list("pk", flat=True)[:limit])
 
     def page(self, number: int = 1, *, size: int = PAGE_SIZE) -> SearchPage:
         """The ``number``th page (brought into range), with headlines and reasons.
