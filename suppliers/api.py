@@ -354,12 +354,28 @@ class SupplierViewSet(ReadOnlyApiViewSet):
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        queryset = with_award_totals(with_codes(filterset.qs.only(*SUPPLIER_LIST_COLUMNS)))
-        page = self.paginate_queryset(queryset)
+        # Page on the ordering keys alone, then read the page's rows (codes, award totals)
+        # by id: PostgreSQL runs cheap-looking per-row subqueries before the sort, so in
+        # one statement they ran for every match (half its time at 1,177 matches).
+        ordered = filterset.qs
+        keys = dict.fromkeys(["pk", *(key.lstrip("-") for key in ordered.query.order_by)])
+        page = self.paginate_queryset(ordered.values(*keys))
+        ids = [row["pk"] for row in page]
+        rows = with_award_totals(
+            with_codes(
+                Supplier.objects.filter(status=Supplier.Status.PUBLISHED, pk__in=ids).only(
+                    *SUPPLIER_LIST_COLUMNS
+                )
+            )
+        )
+        by_pk = {supplier.pk: supplier for supplier in rows} if ids else {}
+        suppliers = [by_pk[pk] for pk in ids if pk in by_pk]
         data = {
             "next": self.paginator.get_next_link(),
             "previous": self.paginator.get_previous_link(),
-            "results": SupplierListSerializer(page, many=True, context={"request": request}).data,
+            "results": SupplierListSerializer(
+                suppliers, many=True, context={"request": request}
+            ).data,
         }
         if query.get("facets") == "true":
             data["facets"] = _facets_data(filterset.search.facets(), refdata)
