@@ -166,8 +166,8 @@ def test_a_parameter_given_twice_that_takes_one_value_is_a_400(api, registry):
 def test_list_runs_a_fixed_number_of_queries(api, registry, django_assert_max_num_queries):
     for i in range(25):
         make(f"Bulk {i}", regions=[registry["london"]])
-    # reference data, the page's ids, its rows (codes in subqueries), nothing per row
-    with django_assert_max_num_queries(3):
+    # reference data, the page (codes in subqueries), nothing per row
+    with django_assert_max_num_queries(2):
         assert len(slugs(api.get("/api/v1/suppliers/", {"page_size": 25}))) == 25
     # with a search: + at most 10 exact matches' ids of the search selector
     with django_assert_max_num_queries(4):
@@ -207,17 +207,40 @@ def test_the_list_runs_no_count_of_the_matches_when_no_count_is_asked_for(api, r
     assert [q for q in queries.captured_queries if _counts_every_match(q["sql"])]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="Known defect, found here and present before: a search's `next` cursor returns "
+    "the same page again (the cursor's rank bound never moves past it).",
+)
+def test_a_search_pages_in_relevance_order_through_its_cursor(api, registry):
+    for i in range(25):
+        make(f"Bulk {i}", summary="Bulk bulk data." if i % 3 else "Bulk data.")
+    expected = [s.slug for s in SupplierFilterSet({"q": "bulk"}).qs]
+    seen, url, params = [], "/api/v1/suppliers/", {"q": "bulk", "page_size": 10}
+    for _ in range(4):  # three pages, and a fourth in case the cursor repeats itself
+        if not url:
+            break
+        body = api.get(url, params).json()
+        seen += [row["slug"] for row in body["results"]]
+        url, params = body["next"], None
+    assert seen == expected and len(seen) == 25
+
+
 def test_list_query_counts_are_pinned(api, registry, django_assert_num_queries):
     for i in range(25):
         make(f"Bulk {i}")
-    # reference data, the page's ids in order, its rows (codes and award totals in
-    # subqueries): the same whatever the page size
+    # name order: reference data, the page (codes and award totals in subqueries)
     for size in (5, 25):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(2):
             assert len(slugs(api.get("/api/v1/suppliers/", {"page_size": size}))) == size
-    # with words: + at most 10 exact matches' ids (the typo decision)
-    with django_assert_num_queries(4):
-        api.get("/api/v1/suppliers/", {"q": "bulk", "page_size": 25})
+    # relevance: at most 10 exact matches' ids (the typo decision), the page's ids in
+    # order, then its rows; the same whatever the page size
+    for size in (5, 25):
+        with django_assert_num_queries(4):
+            response = api.get("/api/v1/suppliers/", {"q": "bulk", "page_size": size})
+            assert len(slugs(response)) == size
+    with django_assert_num_queries(3):  # no words, relevance: no typo decision
+        api.get("/api/v1/suppliers/", {"ordering": "relevance"})
     # facets: + the scan (total, every facet and a page, one statement)
     with django_assert_num_queries(5):
         api.get("/api/v1/suppliers/", {"q": "bulk", "facets": "true"})
@@ -371,7 +394,7 @@ def test_reference_data_is_kept_briefly_and_forgotten_when_it_changes(
     monkeypatch.setattr(suppliers_api, "REFDATA_SECONDS", 60)
     suppliers_api._refdata_cache.clear()
     api.get("/api/v1/suppliers/")
-    with django_assert_max_num_queries(2):  # the page only (its ids, its rows)
+    with django_assert_max_num_queries(1):  # the page only
         api.get("/api/v1/suppliers/")
     new = factories.CertificationFactory(code="iso-42001", name="ISO 42001")
     registry["heron"].certifications.add(new)
