@@ -64,7 +64,12 @@ test: setup browser lint
 # The API benchmark drives gunicorn with wrk (a compiled load generator, so the client takes
 # little of the CPU): install Debian's when we can (root with apt), otherwise bench/api.py
 # uses its own Python load generator and says so in its results.
-bench: setup
+# The bench-only packages (the `bench` extra: the tantivy reference run), on top of setup's.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,local,bench]'
+	touch $@
+
+bench: setup $(VENV)/.bench-installed
 	@command -v wrk >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	      echo "Installing Debian's wrk for the API benchmark"; \

@@ -8,8 +8,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 
-def measure(fn: Callable[[], Any], *, runs: int, warmup: int = 2) -> dict[str, float]:
-    """Call ``fn`` ``warmup`` times untimed, then ``runs`` times; milliseconds per call."""
+def measure(
+    fn: Callable[[], Any], *, runs: int, warmup: int = 2, digits: int = 1
+) -> dict[str, float]:
+    """Call ``fn`` ``warmup`` times untimed, then ``runs`` times; milliseconds per call
+    (rounded to ``digits`` decimals)."""
     for _ in range(warmup):
         fn()
     samples = []
@@ -17,7 +20,7 @@ def measure(fn: Callable[[], Any], *, runs: int, warmup: int = 2) -> dict[str, f
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
-    return summarise(samples)
+    return summarise(samples, digits=digits)
 
 
 def measure_alternating(
@@ -37,7 +40,7 @@ def measure_alternating(
     return {name: summarise(values) for name, values in samples.items()}
 
 
-def summarise(samples: Sequence[float]) -> dict[str, float]:
+def summarise(samples: Sequence[float], *, digits: int = 1) -> dict[str, float]:
     ordered = sorted(samples)
     if len(ordered) >= 2:
         cuts = statistics.quantiles(ordered, n=100, method="inclusive")
@@ -46,11 +49,11 @@ def summarise(samples: Sequence[float]) -> dict[str, float]:
         p50 = p95 = ordered[0]
     return {
         "runs": len(ordered),
-        "p50_ms": round(p50, 1),
-        "p95_ms": round(p95, 1),
-        "mean_ms": round(statistics.fmean(ordered), 1),
-        "min_ms": round(ordered[0], 1),
-        "max_ms": round(ordered[-1], 1),
+        "p50_ms": round(p50, digits),
+        "p95_ms": round(p95, digits),
+        "mean_ms": round(statistics.fmean(ordered), digits),
+        "min_ms": round(ordered[0], digits),
+        "max_ms": round(ordered[-1], digits),
     }
 
 

@@ -266,7 +266,8 @@ class Supplier(models.Model):
         "struck off (flagged to moderators).",
     )
     # Weighted: name A; summary and capabilities B; description and case studies C.
-    # Written by suppliers.services, never by a trigger or a save() override.
+    # Written by suppliers.services, never by a trigger or a save() override. Stored in
+    # the row (PostgreSQL storage MAIN, migration 0011): ranking reads every match's.
     search_vector = SearchVectorField(null=True, editable=False)
     # The ids in the four link tables above, copied onto the row for the search: a
     # search reads each matching row once and counts every facet from it, and the

@@ -6,6 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("suppliers", "0011_revision_draft_after_rejection"),
+        ("suppliers", "0011_search_vector_stored_inline"),
         ("suppliers", "0012_imported_files"),
         ("suppliers", "0013_search_word_in_name"),
     ]

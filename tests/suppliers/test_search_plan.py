@@ -157,3 +157,14 @@ def test_ranking_and_the_limit_come_before_headlines(big_register):
     assert "ts_headline(" in rows and "ts_rank(" not in rows
     pks = re.search(r'"suppliers_supplier"\."id" IN \(([^)]*)\)', rows).group(1).split(",")
     assert len(pks) == len(page.results) == 20
+
+
+def test_search_vectors_are_stored_in_their_rows(db):
+    # Ranking reads every match's vector: out of line (TOAST, the default for a row over
+    # 2 kB) each read is an index lookup and a chunk fetch (migration 0011).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute "
+            "WHERE attrelid = 'suppliers_supplier'::regclass AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone() == ("m",)
