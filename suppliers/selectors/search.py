@@ -906,7 +906,9 @@ class SupplierSearch:
                 output_field=FloatField(),
             )
             rank = rank + typed
-        return ExpressionWrapper(rank, output_field=FloatField())
+        # double precision, not ts_rank's real: the API's cursor carries the value and
+        # compares it again, and a real read back as a float is not the value compared.
+        return Cast(rank, output_field=FloatField())
 
     def _annotate_order(self, qs: QuerySet[Supplier]) -> tuple[QuerySet[Supplier], list[str]]:
         ordering = self.params.effective_ordering
