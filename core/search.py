@@ -110,11 +110,6 @@ class QueryText:
         return cls(text, tuple(positive), tuple(negative))
 
     @property
-    def fuzzy_text(self) -> str:
-        """The words to compare by trigram similarity (operators removed)."""
-        return " ".join(self.positive_words)
-
-    @property
     def any_word_text(self) -> str:
         """A websearch query matching any one of the wanted words (for highlights and 'why')."""
         return " or ".join(self.positive_words)

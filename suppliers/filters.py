@@ -443,6 +443,12 @@ class SupplierFilterSet(django_filters.FilterSet):
                 f'The filter "{shown(raw)}" was ignored: use "registered" for suppliers '
                 'registered on Techmap or "public_records" for those from public records.'
             )
+        if "correct" in errors:
+            raw = self.data.get("correct", "")
+            notices.append(
+                f'The option "{shown(raw)}" was ignored: use "correct=false" to search your '
+                "words as typed, without spelling correction."
+            )
         if "ordering" in errors:
             raw = self.data.get("ordering", "")
             default = ORDERINGS[self.params.effective_ordering].lower()

@@ -140,6 +140,7 @@ def search(request: HttpRequest) -> HttpResponse:
         else "",
         "field_weights": selectors.FIELD_WEIGHTS,
         "capability_boost": selectors.CAPABILITY_BOOST,
+        "region_boost": selectors.REGION_BOOST,
         "notices": notices,
         "selected": selected,
         "clear_url": "?" + query_string(request.GET, **dict.fromkeys(FILTER_PARAMETERS))

@@ -138,6 +138,9 @@ RANK_WEIGHTS = [0.0, FIELD_WEIGHTS["description"], FIELD_WEIGHTS["summary"], FIE
 # of the Cyber security group). Above any ts_rank a name earns (it stays below 1), so
 # offering what was searched for beats a name that merely contains a word.
 CAPABILITY_BOOST = 1.0
+# Added for serving a region the words name ("user research Scotland"): such a query
+# finds the suppliers matching the other words that serve the region or mention it.
+REGION_BOOST = 0.5
 
 # Spelling correction, the text queries, EXACT_BOOST and highlights are the shared
 # engine's (core.search): the registry's vocabulary is SearchWord, unscoped.
@@ -390,6 +393,26 @@ class SupplierSearch:
             return self.text
         return QueryText.parse(self.correction.corrected)
 
+    @cached_property
+    def _region_named(self) -> tuple[tuple[int, ...], str]:
+        """(the regions the words name, the other words) for plain words naming a region
+        and something else ("user research Scotland"); ((), "") otherwise. Quoted
+        phrases, "or" and -words are left to the text search as they are."""
+        text = self.searched_text
+        if not text or text.negative_terms or '"' in text.raw:
+            return (), ""
+        words = " ".join(text.positive_words)
+        if re.search(r"(?i)\bor\b", text.raw):
+            return (), ""
+        found = []
+        for region in sorted(self.refdata.regions, key=lambda r: -len(r.name)):
+            pattern = rf"(?i)(?<!\w)(the\s+)?{re.escape(region.name)}(?!\w)"
+            if re.search(pattern, words):
+                found.append(region.id)
+                words = re.sub(pattern, " ", words)
+        rest = " ".join(words.split())
+        return (tuple(sorted(found)), rest) if found and rest else ((), "")
+
     # -- text queries
 
     def _websearch(self, q: str, negative: bool) -> SearchQuery:
@@ -428,6 +451,9 @@ class SupplierSearch:
         text = self.searched_text
         if not text or not text.positive_words:
             return {}
+        # A region named is not a capability's word ("user research Scotland" is all
+        # about user research).
+        words = self._region_named[1].split() or list(text.positive_words)
         cap, group = Capability._meta.db_table, CapabilityGroup._meta.db_table
 
         def hits(document: str) -> str:
@@ -450,7 +476,7 @@ class SupplierSearch:
         capabilities = self.refdata.by_id["capabilities"]
         found: dict[int, CapabilityHit] = {}
         with read_connection().cursor() as cursor:
-            cursor.execute(sql, {"words": list(text.positive_words)})
+            cursor.execute(sql, {"words": words})
             for pk, held, by_name, synonyms, by_synonym, meaningful in cursor.fetchall():
                 if not held or not meaningful or pk not in capabilities:
                     continue
@@ -501,8 +527,17 @@ class SupplierSearch:
         return q
 
     def _exact_q(self) -> Q:
-        """The words searched (as corrected) or, when corrected, the words as typed."""
-        q = Q(search_vector=self._word_query)
+        """The words searched (as corrected) or, when corrected, the words as typed. With a
+        region named: the other words, and serving the region or naming it."""
+        regions, rest = self._region_named
+        if regions:
+            names = " or ".join(f'"{self.refdata.by_id["regions"][pk].name}"' for pk in regions)
+            region_text = SearchQuery(names, config=SEARCH_CONFIG, search_type="websearch")
+            q = Q(search_vector=self._websearch(rest, False)) & (
+                Q(region_ids__overlap=list(regions)) | Q(search_vector=region_text)
+            )
+        else:
+            q = Q(search_vector=self._word_query)
         if self._typed_query is not None:
             q |= Q(search_vector=self._typed_query)
         return q
@@ -693,8 +728,9 @@ class SupplierSearch:
 
     def _rank(self):
         """ts_rank with RANK_WEIGHTS, + CAPABILITY_BOOST × the share of the words held by the
-        best capability the supplier offers, + EXACT_BOOST for the words as typed when a
-        correction is searched. (See "How results are ordered" on the search page.)"""
+        best capability the supplier offers, + REGION_BOOST for serving a region the words
+        name, + EXACT_BOOST for the words as typed when a correction is searched. (See
+        "How results are ordered" on the search page.)"""
         levels: dict[float, list[int]] = {}
         for pk, hit in self._capability_hits.items():
             levels.setdefault(hit.coverage, []).append(pk)
@@ -709,6 +745,15 @@ class SupplierSearch:
                         )
                         for coverage in sorted(levels, reverse=True)
                     ),
+                    default=Value(0.0),
+                    output_field=FloatField(),
+                )
+            )
+        regions = self._region_named[0]
+        if regions:
+            boosts.append(
+                Case(
+                    When(region_ids__overlap=list(regions), then=Value(REGION_BOOST)),
                     default=Value(0.0),
                     output_field=FloatField(),
                 )
@@ -755,8 +800,9 @@ class SupplierSearch:
         return self._latest_scan().stats.total
 
     def exact_count(self) -> int:
-        """How many suppliers match the words exactly under the filters: one plain COUNT,
-        without typo tolerance or facets (for callers that need no more)."""
+        """How many suppliers match the words (as corrected) under the filters: one plain
+        COUNT, without facets (for callers that need no more: the benchmark's sizes).
+        The search itself never runs it."""
         qs = self.base.filter(self._filter_q())
         if self.text:
             qs = qs.filter(self._exact_q())

@@ -47,6 +47,7 @@ def test_codes_and_slugs_become_ids_any_case(db):
         ("sme=maybe", 'The size filter "maybe" was ignored'),
         ("ordering=price", 'We cannot sort by "price", so results are sorted by relevance.'),
         ("q=" + "word " * 60, "Your search was longer than 200 characters"),
+        ("correct=perhaps", 'The option "perhaps" was ignored: use "correct=false"'),
         ("q=cloud%00", "Your search contained characters we cannot search for"),
     ],
 )

@@ -277,6 +277,21 @@ def test_capabilities_outrank_names_that_merely_contain_a_word(db):
     assert page.results[0].rank > selectors.CAPABILITY_BOOST > page.results[1].rank
 
 
+def test_a_region_named_finds_suppliers_serving_it_first(db):
+    make_supplier("Serves Scotland", summary="User research.", regions=["scotland"])
+    make_supplier("Mentions Scotland", summary="User research, once in Scotland.")
+    make_supplier("Elsewhere", summary="User research.", regions=["wales"])
+    make_supplier("Scotland Only", summary="Payments.", regions=["scotland"])
+    page = search("user research Scotland").page()
+    assert names(page) == ["Serves Scotland", "Mentions Scotland"]
+    assert page.results[0].rank - page.results[1].rank > selectors.REGION_BOOST / 2
+    # "the North West" names a region too; quoted or "or" queries are left as typed.
+    make_supplier("Serves NW", summary="User research.", regions=["north-west"])
+    assert names(search("user research in the North West").page()) == ["Serves NW"]
+    assert search('"user research" or Scotland')._region_named == ((), "")
+    assert search("Scotland")._region_named == ((), "")  # nothing else to match
+
+
 @pytest.mark.parametrize(
     ("q", "code", "synonym"),
     [

@@ -172,6 +172,7 @@ def test_how_results_are_ordered_shows_the_weights_in_use(client, db):
         f"or capabilities, and {weights['description']} in its description"
     ) in body
     assert f"scores {selectors.CAPABILITY_BOOST} more" in body
+    assert f"those that serve it score {selectors.REGION_BOOST} more" in body
 
 
 @pytest.mark.parametrize("count", [12, 25])  # 12 rows on the page, or 20
