@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import django_filters
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, FloatField, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from accounts.models import PublicBody
 from core.api.schema import documented_codes
+from core.search import TextSearch
 from innovation_den.models import Proposal
+from innovation_den.search import SPEC
 from suppliers.models import Capability
 
 
-def search(queryset, text: str):
-    """Full-text search on the stored vector (websearch syntax), best matches first.
+def search(queryset, found: TextSearch):
+    """Full-text search through the shared engine (core.search, spec
+    ``innovation_den.search.SPEC``): misspelt words corrected against the den's
+    vocabulary, the stored vector matched, best matches first (exact words first).
 
     A title that contains the words also matches, so a partial word still finds a trial.
     """
-    text = (text or "").strip()[:200]
-    if not text:
+    if not found:
         return queryset
-    query = SearchQuery(text, search_type="websearch", config="english")
-    return (
-        queryset.filter(Q(search_vector=query) | Q(title__icontains=text))
-        .annotate(
-            rank=Coalesce(
-                SearchRank(F("search_vector"), query), Value(0.0), output_field=FloatField()
-            )
-        )
-        .order_by("-rank", "-pk")
-    )
+    return found.filter(queryset, also=Q(title__icontains=found.q))
 
 
 class ProposalFilter(django_filters.FilterSet):
@@ -62,8 +54,18 @@ class ProposalFilter(django_filters.FilterSet):
         model = Proposal
         fields = ["q", "status", "capability", "public_body"]
 
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # The words searched, once ``qs`` is built (see filter_q): correction, "why".
+        self.text_search = TextSearch(SPEC, "")
+
     def filter_q(self, queryset, name, value):
-        return search(queryset, value)
+        # ?correct=false searches the words as typed ("Search instead for …").
+        correct_spelling = (self.data or {}).get("correct") != "false"
+        # Facet counts reuse the page's TextSearch (one spelling check per page).
+        if not self.text_search.same_words(value, correct_spelling=correct_spelling):
+            self.text_search = TextSearch(SPEC, value, correct_spelling=correct_spelling)
+        return search(queryset, self.text_search)
 
 
 class LessonFilter(ProposalFilter):
