@@ -242,6 +242,17 @@ def add_words(vocabulary: Vocabulary, *, names: Iterable[str] = (), texts: Itera
         cursor.execute(sql, {"scope": vocabulary.scope, "names": name_text, "texts": other_text})
 
 
+def clear_words(vocabulary: Vocabulary) -> None:
+    """Empty a scoped vocabulary (before rebuilding it from every row, so words no longer
+    used leave it)."""
+    if not vocabulary.scope:
+        raise ValueError("clear_words clears scoped vocabularies only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {vocabulary.table} WHERE scope = %(scope)s", {"scope": vocabulary.scope}
+        )
+
+
 # --- Text queries and the rank ---------------------------------------------------------
 
 

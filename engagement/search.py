@@ -10,7 +10,10 @@ path as the vector.
 
 from __future__ import annotations
 
-from core.search import SearchField, SearchSpec, Vocabulary, add_words
+from django.db import transaction
+
+from core.search import SearchField, SearchSpec, Vocabulary, add_words, clear_words
+from engagement.models import EngagementRequest
 from suppliers.models import ScopedSearchWord
 
 VOCABULARY = Vocabulary(ScopedSearchWord._meta.db_table, scope="engagement")
@@ -29,9 +32,28 @@ SPEC = SearchSpec(
 
 def add_request_words(engagement_request, *, extra: str = "") -> None:
     """Add the request's words (title preferred as corrections; policy area, problem and
-    ``extra``: its capabilities and public body) to its vocabulary."""
+    ``extra``: its capabilities and public body) to its vocabulary, once it is public: a
+    draft's words must never surface as a correction on the public list."""
+    if engagement_request.status == EngagementRequest.Status.DRAFT:
+        return
     add_words(
         VOCABULARY,
         names=[engagement_request.title],
         texts=[engagement_request.policy_area, engagement_request.problem, extra],
     )
+
+
+def rebuild_vocabulary() -> None:
+    """Rebuild the engagement vocabulary from every request (for rows written before it
+    existed: ``manage.py refresh_search_vocabularies``)."""
+    with transaction.atomic():
+        clear_words(VOCABULARY)
+        requests = (
+            EngagementRequest.objects.exclude(status=EngagementRequest.Status.DRAFT)
+            .select_related("public_body")
+            .prefetch_related("capabilities")
+        )
+        for er in requests.iterator(chunk_size=500):
+            names = " ".join(c.name for c in er.capabilities.all())
+            body = er.public_body.name if er.public_body_id else ""
+            add_request_words(er, extra=f"{names} {body}")

@@ -29,6 +29,8 @@ class ProposalFilter(django_filters.FilterSet):
     """Filters for lists of proposals (the den's list and /api/v1/den/proposals/)."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
+    # Spelling is corrected against the lessons vocabulary: in the lessons library only.
+    correct_spelling = False
     status = django_filters.ChoiceFilter(choices=Proposal.Status.choices, label="Status")
     # Reference rows by code or slug: the API schema lists the values (an enum read from the
     # database when the schema is built), so an unknown one is a documented 400.
@@ -61,7 +63,7 @@ class ProposalFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         # ?correct=false searches the words as typed ("Search instead for …").
-        correct_spelling = (self.data or {}).get("correct") != "false"
+        correct_spelling = self.correct_spelling and (self.data or {}).get("correct") != "false"
         # Facet counts reuse the page's TextSearch (one spelling check per page).
         if not self.text_search.same_words(value, correct_spelling=correct_spelling):
             self.text_search = TextSearch(SPEC, value, correct_spelling=correct_spelling)
@@ -72,6 +74,7 @@ class LessonFilter(ProposalFilter):
     """The lessons-learned library: evaluated trials by capability, body and outcome."""
 
     outcome = django_filters.ChoiceFilter(choices=Proposal.Outcome.choices, label="Outcome")
+    correct_spelling = True
     # Every lesson is evaluated: the lifecycle status is not a filter here (removed from the
     # class, not only from instances, so the API schema does not offer it either).
     status = None

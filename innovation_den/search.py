@@ -4,13 +4,17 @@ The stored vector (``innovation_den.services._refresh_search_vector``) holds the
 A, the hypothesis and lessons learned as B, the problem, next steps and results as C;
 ``ts_rank`` weighs them 1.0, 0.4, 0.2. The vocabulary of spelling correction is the
 ``lessons`` scope of ``suppliers.ScopedSearchWord``, kept by :func:`add_proposal_words`
-on the same write path as the vector (every proposal's words: a lesson is a proposal
-that has been evaluated, and the list of proposals searches the same vector).
+on the same write path as the vector (evaluated trials' words only: they are public).
+The list of trials searches the same vector without spelling correction, since its
+trials are not all in that vocabulary.
 """
 
 from __future__ import annotations
 
-from core.search import SearchField, SearchSpec, Vocabulary, add_words
+from django.db import transaction
+
+from core.search import SearchField, SearchSpec, Vocabulary, add_words, clear_words
+from innovation_den.models import Proposal
 from suppliers.models import ScopedSearchWord
 
 VOCABULARY = Vocabulary(ScopedSearchWord._meta.db_table, scope="lessons")
@@ -30,7 +34,11 @@ SPEC = SearchSpec(
 
 
 def add_proposal_words(proposal, *, extra: str = "") -> None:
-    """Add the proposal's words (title preferred as corrections) to its vocabulary."""
+    """Add an evaluated proposal's words (title preferred as corrections) to the lessons
+    vocabulary: only lessons, which are public, so no draft's or review's words ever
+    surface as a correction."""
+    if proposal.status not in Proposal.EVALUATED_STATUSES:
+        return
     add_words(
         VOCABULARY,
         names=[proposal.title],
@@ -42,3 +50,16 @@ def add_proposal_words(proposal, *, extra: str = "") -> None:
             extra,
         ],
     )
+
+
+def rebuild_vocabulary() -> None:
+    """Rebuild the lessons vocabulary from every proposal (for rows written before it
+    existed: ``manage.py refresh_search_vocabularies``)."""
+    with transaction.atomic():
+        clear_words(VOCABULARY)
+        lessons = Proposal.objects.filter(status__in=Proposal.EVALUATED_STATUSES)
+        for proposal in lessons.prefetch_related("success_criteria").iterator(chunk_size=500):
+            results = " ".join(
+                f"{c.description} {c.target} {c.result}" for c in proposal.success_criteria.all()
+            )
+            add_proposal_words(proposal, extra=results)

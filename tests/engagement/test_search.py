@@ -121,3 +121,10 @@ def test_the_supplier_vocabulary_does_not_stop_a_correction(client, listed):
     factories.SupplierFactory(name="Ransomwear Ltd")
     got = client.get("/engagement/", {"q": "ransomwear"})
     assert got.context["correction"].corrected == "ransomware"
+
+
+def test_a_drafts_words_never_surface_as_a_correction(client, author, listed):
+    EngagementRequestFactory(author=author, title="Secret zeppelin procurement")
+    assert not ScopedSearchWord.objects.filter(scope="engagement", word="zeppelin").exists()
+    got = client.get("/engagement/", {"q": "zepelin"})
+    assert got.context["correction"] is None and _titles(got) == []

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -109,3 +112,19 @@ def test_lessons_search_runs_a_fixed_number_of_queries(db, client):
     for n in range(4):
         build(Status.EVALUATED, title=f"Pothole prediction {n}")
     assert _count_queries(client, url, {"q": "pothol prediction"}) == few
+
+
+def test_refresh_search_vocabularies_rebuilds_both_scopes(library):  # noqa: F811
+    ScopedSearchWord.objects.all().delete()
+    ScopedSearchWord.objects.create(scope="lessons", word="stale", lexeme="stale")
+    call_command("refresh_search_vocabularies", stdout=StringIO())
+    lessons = set(ScopedSearchWord.objects.filter(scope="lessons").values_list("word", flat=True))
+    assert "chatbot" in lessons and "stale" not in lessons
+
+
+def test_only_lessons_words_are_in_the_lessons_vocabulary(library):  # noqa: F811
+    # The library's running and accepted trials are not lessons: their titles are not words.
+    words = set(ScopedSearchWord.objects.filter(scope="lessons").values_list("word", flat=True))
+    assert "running" not in words and "accepted" not in words
+    draft(title="Confidential zeppelin pilot")
+    assert not ScopedSearchWord.objects.filter(word="zeppelin").exists()
