@@ -86,6 +86,9 @@ class EngagementRequestFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    # The page corrects misspelt words and says so ("Showing results for …").
+    correct_spelling = True
+
     class Meta:
         model = EngagementRequest
         fields = ["q", "status", "capability", "region", "public_body", "help"]
@@ -101,7 +104,7 @@ class EngagementRequestFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         # ?correct=false searches the words as typed ("Search instead for …").
-        correct_spelling = (self.data or {}).get("correct") != "false"
+        correct_spelling = self.correct_spelling and (self.data or {}).get("correct") != "false"
         # Facet counts reuse the page's TextSearch (one spelling check per page).
         if not self.text_search.same_words(value, correct_spelling=correct_spelling):
             self.text_search = TextSearch(SPEC, value, correct_spelling=correct_spelling)
@@ -124,6 +127,12 @@ class EngagementRequestFilter(django_filters.FilterSet):
             "engagementrequest_id"
         )
         return queryset.filter(pk__in=ids)
+
+
+class EngagementRequestApiFilter(EngagementRequestFilter):
+    """The API's: the words as given (it has no field yet to say what it corrected)."""
+
+    correct_spelling = False
 
 
 class _IdFilter(django_filters.NumberFilter):

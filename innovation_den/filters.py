@@ -82,3 +82,9 @@ class LessonFilter(ProposalFilter):
     class Meta:
         model = Proposal
         fields = ["q", "capability", "public_body", "outcome"]
+
+
+class LessonApiFilter(LessonFilter):
+    """The API's: the words as given (it has no field yet to say what it corrected)."""
+
+    correct_spelling = False

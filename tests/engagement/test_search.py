@@ -128,3 +128,11 @@ def test_a_drafts_words_never_surface_as_a_correction(client, author, listed):
     assert not ScopedSearchWord.objects.filter(scope="engagement", word="zeppelin").exists()
     got = client.get("/engagement/", {"q": "zepelin"})
     assert got.context["correction"] is None and _titles(got) == []
+
+
+def test_the_api_searches_the_words_as_given(client, listed):
+    # The API has no field to say what it corrected, so it does not correct.
+    got = client.get("/api/v1/engagement-requests/", {"q": "ransomwear"})
+    assert got.status_code == 200 and got.json()["results"] == []
+    got = client.get("/api/v1/engagement-requests/", {"q": "ransomware"})
+    assert [r["title"] for r in got.json()["results"]] == ["Ransomware recovery drills"]
