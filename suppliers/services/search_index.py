@@ -174,7 +174,6 @@ def refresh_search_vectors(*, supplier_ids: Iterable[int] | None = None) -> None
 # --- Vocabulary (spelling correction) ------------------------------------------------
 
 
-
 def refresh_vocabulary(*, supplier_ids: Iterable[int] | None = None) -> None:
     """Add the words of these published suppliers (all when None, which first empties the
     vocabulary, so words no longer used leave it) to ``SearchWord``: names, summaries,
