@@ -69,6 +69,7 @@ def test_partner_search_runs_a_fixed_number_of_queries(db, client):
     for n in range(25):
         factories.SupplierFactory(name=f"Kestrel Ledger {n}")
     assert _count_queries(client, url, {"q": "Kestral Ledger"}) == few
+    assert few <= 16
 
 
 # --- The lessons library ---------------------------------------------------------------
@@ -112,6 +113,8 @@ def test_lessons_search_runs_a_fixed_number_of_queries(db, client):
     for n in range(4):
         build(Status.EVALUATED, title=f"Pothole prediction {n}")
     assert _count_queries(client, url, {"q": "pothol prediction"}) == few
+    # The list's 8 + the spelling check + "why it matched".
+    assert few == 10
 
 
 def test_refresh_search_vocabularies_rebuilds_both_scopes(library):  # noqa: F811
