@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from suppliers import services
 from suppliers.importer import import_suppliers_csv
-from suppliers.models import Capability, SearchWord, Supplier
+from suppliers.models import Capability, CapabilityGroup, SearchWord, Supplier
 from suppliers.selectors import SearchParams, SupplierSearch
 from tests import factories
 from tests.admin_forms import admin_errors, admin_form_data
@@ -158,3 +158,14 @@ def test_only_moderators_edit_synonyms(client, who, request):
     user = request.getfixturevalue(who) if who != "anonymous" else factories.UserFactory()
     with pytest.raises(PermissionDenied):
         services.reference_item_save(actor=user, item=capability)
+
+
+def test_renaming_a_capability_group_refreshes_the_vectors_of_its_suppliers(moderator):
+    make_supplier("Plain Guard", summary="Watching.", capabilities=["incident-response"])
+    make_supplier("Plain Hosting", summary="Servers.", capabilities=["cloud-hosting"])
+    group = CapabilityGroup.objects.get(code="cyber-security")
+    group.name = "Infosec"
+    services.reference_item_save(actor=moderator, item=group)
+    page = SupplierSearch(SearchParams(q="infosec")).page()
+    assert [r.supplier.name for r in page.results] == ["Plain Guard"]
+    assert known("infosec")
