@@ -19,7 +19,12 @@ model: it reads tables and columns the spec names.
   typed when a corrected query is searched (exact matches always come first).
 - **Highlights.** ``ts_headline`` wraps matches in :data:`MARK_START`/:data:`MARK_STOP`
   (private-use characters); :func:`marked` escapes the text, then swaps them for
-  ``<mark>``, so stored text is never trusted as HTML.
+  ``<mark>``, so stored text is never trusted as HTML. :class:`TextSearch` adds, for a
+  page's rows only, the snippet and "why it matched" (the spec's fields holding a word).
+- **Facets.** :func:`facet_counts` counts each facet's values over the rows passing the
+  words and every *other* filter of a FilterSet (one grouped query per facet). The
+  registry counts its facets in its own single-statement scan
+  (``SupplierSearch._scan``), which its 100,000-supplier speed targets need.
 """
 
 from __future__ import annotations
