@@ -17,7 +17,7 @@ from rest_framework.routers import SimpleRouter
 from core.api.permissions import ALLOW_ANY, AUTHENTICATED
 from core.api.views import ApiViewSet
 from engagement import exports, selectors
-from engagement.filters import EngagementRequestFilter, ResponseFilter
+from engagement.filters import EngagementRequestApiFilter, ResponseFilter
 from engagement.models import ClarificationQuestion, EngagementRequest
 from engagement.serializers import (
     EngagementRequestDetailSerializer,
@@ -45,7 +45,7 @@ TAGS = ["engagement"]
 )
 class EngagementRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     action_permissions = {"list": ALLOW_ANY, "retrieve": ALLOW_ANY, "notice": ALLOW_ANY}
-    filterset_class = EngagementRequestFilter
+    filterset_class = EngagementRequestApiFilter
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):

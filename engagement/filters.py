@@ -4,37 +4,25 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Q
 from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import PublicBody
 from core.api.schema import documented_codes
+from core.search import TextSearch
 from engagement.models import EngagementRequest
+from engagement.search import SPEC
 from suppliers.models import Capability, Region
 
 STATUS_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]
 MAX_QUERY_LENGTH = 200
 
 
-def search(queryset, value: str):
-    """Websearch syntax ("quoted phrases", or, -exclude) over the stored weighted vector.
-
-    Matches with the 'english' (stemmed) or 'simple' (exact words) configuration,
-    as the registry does, and ranks by ts_rank; the list is then ordered by rank.
-    """
-    value = (value or "").strip()[:MAX_QUERY_LENGTH]
-    if not value:
-        return queryset
-    english = SearchQuery(value, search_type="websearch", config="english")
-    simple = SearchQuery(value, search_type="websearch", config="simple")
-    return (
-        queryset.filter(Q(search_vector=english) | Q(search_vector=simple))
-        .annotate(
-            rank=SearchRank(F("search_vector"), english) + SearchRank(F("search_vector"), simple)
-        )
-        .order_by("-rank", "-published_at", "-pk")
-    )
+def search(queryset, found: TextSearch):
+    """Websearch syntax ("quoted phrases", or, -exclude) through the shared engine
+    (core.search, spec ``engagement.search.SPEC``): misspelt words corrected against the
+    requests' vocabulary, the stored weighted vector matched in 'english' and 'simple',
+    ranked by ts_rank (exact words first), then the newest."""
+    return found.filter(queryset, then=("-published_at", "-pk"))
 
 
 class EngagementRequestFilter(django_filters.FilterSet):
@@ -103,6 +91,9 @@ class EngagementRequestFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    # The page corrects misspelt words and says so ("Showing results for …").
+    correct_spelling = True
+
     class Meta:
         model = EngagementRequest
         fields = ["q", "status", "capability", "region", "public_body", "help"]
@@ -113,9 +104,16 @@ class EngagementRequestFilter(django_filters.FilterSet):
             data = data.copy()
             data["status"] = "open"
         super().__init__(data, *args, **kwargs)
+        # The words searched, once ``qs`` is built (see filter_q): correction, "why".
+        self.text_search = TextSearch(SPEC, "")
 
     def filter_q(self, queryset, name, value):
-        return search(queryset, value)
+        # ?correct=false searches the words as typed ("Search instead for …").
+        correct_spelling = self.correct_spelling and (self.data or {}).get("correct") != "false"
+        # Facet counts reuse the page's TextSearch (one spelling check per page).
+        if not self.text_search.same_words(value, correct_spelling=correct_spelling):
+            self.text_search = TextSearch(SPEC, value, correct_spelling=correct_spelling)
+        return search(queryset, self.text_search)
 
     def filter_status(self, queryset, name, value):
         if value == "open":
@@ -134,6 +132,12 @@ class EngagementRequestFilter(django_filters.FilterSet):
             "engagementrequest_id"
         )
         return queryset.filter(pk__in=ids)
+
+
+class EngagementRequestApiFilter(EngagementRequestFilter):
+    """The API's: the words as given (it has no field yet to say what it corrected)."""
+
+    correct_spelling = False
 
 
 class _IdFilter(django_filters.NumberFilter):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.home import HomeEntry, HomeItem, first_and_count
+from core.search import Facet, facet_counts
 from engagement import permissions
 from engagement.filters import EngagementRequestFilter
 from engagement.models import (
@@ -73,6 +74,51 @@ def request_list(*, user, data) -> EngagementRequestFilter:
     )
     base = base.order_by("-published_at", "-pk")
     return EngagementRequestFilter(data, queryset=base)
+
+
+# The list's filters counted per option (core.search.facet_counts: each ignores its own).
+REQUEST_FACETS = (
+    Facet("help", "help_kind"),
+    Facet("region", "regions"),
+    Facet("capability", "capabilities"),
+)
+
+
+def request_facets(filterset: EngagementRequestFilter) -> list[dict]:
+    """The checkbox filters of the list with a count beside each option (what ticking it
+    would give under the words and the other filters): one grouped query per facet,
+    plus the region and capability options the form lists anyway."""
+    counts = facet_counts(filterset, REQUEST_FACETS)
+    form = filterset.form
+
+    def chosen(name: str) -> set[str]:
+        value = form[name].value() or []
+        return {str(v) for v in (value if isinstance(value, list | tuple) else [value])}
+
+    def options(name: str, items) -> dict:
+        selected = chosen(name)
+        return {
+            "name": name,
+            "label": form.fields[name].label,
+            "options": [
+                {
+                    "value": value,
+                    "label": label,
+                    "count": counts[name].get(key, 0),
+                    "selected": str(value) in selected,
+                }
+                for key, value, label in items
+            ],
+        }
+
+    return [
+        options("help", [(v, v, label) for v, label in EngagementRequest.HelpKind.choices]),
+        options("region", [(r.pk, r.slug, r.name) for r in form.fields["region"].queryset]),
+        options(
+            "capability",
+            [(c.pk, c.code, c.name) for c in form.fields["capability"].queryset],
+        ),
+    ]
 
 
 def external_notices(filterset: EngagementRequestFilter) -> QuerySet:

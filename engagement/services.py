@@ -46,6 +46,7 @@ from engagement.models import (
     RespondentMessage,
     SupplierResponse,
 )
+from engagement.search import add_request_words
 from suppliers.models import Capability, CaseStudy, Region, Supplier, SupplierMembership
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,8 @@ def engagement_request_refresh_search_vector(*, engagement_request: EngagementRe
 
     Before: the request row and its capabilities are saved. After: its ``search_vector``
     matches them (weighted: title A, in 'simple' and 'english'; policy area, capabilities
-    and public body B; problem C). Every service that changes those calls it; so do the
+    and public body B; problem C) and their words are in the engagement vocabulary
+    (``engagement.search``). Every service that changes those calls it; so do the
     test factories, which set capabilities around the services. Running it twice changes
     nothing.
     """
@@ -113,6 +115,8 @@ def engagement_request_refresh_search_vector(*, engagement_request: EngagementRe
         )
         + SearchVector(text(engagement_request.problem), weight="C", config="english")
     )
+    # Its words join the vocabulary of spelling correction on the same write path.
+    add_request_words(engagement_request, extra=f"{capability_names} {body}")
 
 
 # --- Writing and publishing a request ----------------------------------------------

@@ -24,6 +24,7 @@ from engagement.models import (
     EngagementRequest,
     SupplierResponse,
 )
+from suppliers.filters import query_string
 
 PAGE_SIZE = 20
 
@@ -66,6 +67,10 @@ def request_list(request: HttpRequest) -> HttpResponse:
     ]
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    # The search's engine (core.search): "why it matched" for the page, the correction.
+    found = filterset.text_search
+    requests = list(page.object_list)
+    found.explain(requests)
     # Engagement published elsewhere, listed beside ours with its own pages.
     notices = Paginator(selectors.external_notices(filterset), PAGE_SIZE).get_page(
         request.GET.get("notices_page")
@@ -77,7 +82,13 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "form": filterset.form,
             "page_obj": page,
-            "requests": page.object_list,
+            "requests": requests,
+            "search": found,
+            "correction": found.correction,
+            "as_typed_url": "?" + query_string(request.GET, correct="false")
+            if found.correction
+            else "",
+            "facets": selectors.request_facets(filterset),
             "notices_page": notices,
             "notices": notices.object_list,
             "now": timezone.now(),

@@ -13,7 +13,7 @@ from rest_framework.routers import SimpleRouter
 
 from core.api.views import ReadOnlyApiViewSet
 from innovation_den import selectors
-from innovation_den.filters import LessonFilter, ProposalFilter
+from innovation_den.filters import LessonApiFilter, ProposalFilter
 from innovation_den.models import Proposal, ProposalPartner
 from innovation_den.serializers import DenLessonSerializer, DenProposalSerializer
 
@@ -70,7 +70,7 @@ class ProposalViewSet(ReadOnlyApiViewSet):
 )
 class LessonViewSet(ReadOnlyApiViewSet):
     serializer_class = DenLessonSerializer
-    filterset_class = LessonFilter
+    filterset_class = LessonApiFilter
 
     def get_queryset(self):
         return (

@@ -3,40 +3,34 @@
 from __future__ import annotations
 
 import django_filters
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, FloatField, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from accounts.models import PublicBody
 from core.api.schema import documented_codes
+from core.search import TextSearch
 from innovation_den.models import Proposal
+from innovation_den.search import SPEC
 from suppliers.models import Capability
 
 
-def search(queryset, text: str):
-    """Full-text search on the stored vector (websearch syntax), best matches first.
+def search(queryset, found: TextSearch):
+    """Full-text search through the shared engine (core.search, spec
+    ``innovation_den.search.SPEC``): misspelt words corrected against the den's
+    vocabulary, the stored vector matched, best matches first (exact words first).
 
     A title that contains the words also matches, so a partial word still finds a trial.
     """
-    text = (text or "").strip()[:200]
-    if not text:
+    if not found:
         return queryset
-    query = SearchQuery(text, search_type="websearch", config="english")
-    return (
-        queryset.filter(Q(search_vector=query) | Q(title__icontains=text))
-        .annotate(
-            rank=Coalesce(
-                SearchRank(F("search_vector"), query), Value(0.0), output_field=FloatField()
-            )
-        )
-        .order_by("-rank", "-pk")
-    )
+    return found.filter(queryset, also=Q(title__icontains=found.q))
 
 
 class ProposalFilter(django_filters.FilterSet):
     """Filters for lists of proposals (the den's list and /api/v1/den/proposals/)."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
+    # Spelling is corrected against the lessons vocabulary: in the lessons library only.
+    correct_spelling = False
     status = django_filters.ChoiceFilter(choices=Proposal.Status.choices, label="Status")
     # Reference rows by code or slug: the API schema lists the values (an enum read from the
     # database when the schema is built), so an unknown one is a documented 400.
@@ -62,14 +56,25 @@ class ProposalFilter(django_filters.FilterSet):
         model = Proposal
         fields = ["q", "status", "capability", "public_body"]
 
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # The words searched, once ``qs`` is built (see filter_q): correction, "why".
+        self.text_search = TextSearch(SPEC, "")
+
     def filter_q(self, queryset, name, value):
-        return search(queryset, value)
+        # ?correct=false searches the words as typed ("Search instead for …").
+        correct_spelling = self.correct_spelling and (self.data or {}).get("correct") != "false"
+        # Facet counts reuse the page's TextSearch (one spelling check per page).
+        if not self.text_search.same_words(value, correct_spelling=correct_spelling):
+            self.text_search = TextSearch(SPEC, value, correct_spelling=correct_spelling)
+        return search(queryset, self.text_search)
 
 
 class LessonFilter(ProposalFilter):
     """The lessons-learned library: evaluated trials by capability, body and outcome."""
 
     outcome = django_filters.ChoiceFilter(choices=Proposal.Outcome.choices, label="Outcome")
+    correct_spelling = True
     # Every lesson is evaluated: the lifecycle status is not a filter here (removed from the
     # class, not only from instances, so the API schema does not offer it either).
     status = None
@@ -77,3 +82,9 @@ class LessonFilter(ProposalFilter):
     class Meta:
         model = Proposal
         fields = ["q", "capability", "public_body", "outcome"]
+
+
+class LessonApiFilter(LessonFilter):
+    """The API's: the words as given (it has no field yet to say what it corrected)."""
+
+    correct_spelling = False

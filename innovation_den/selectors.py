@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.permissions import is_civil_servant
 from core.home import HomeEntry, HomeItem, first_and_count
+from core.search import Facet, facet_counts
 from innovation_den import permissions
 from innovation_den.models import (
     Proposal,
@@ -14,6 +15,8 @@ from innovation_den.models import (
     Review,
     summarise_scores,
 )
+from suppliers.models import Supplier
+from suppliers.selectors.search import SearchParams, SupplierSearch
 
 Status = Proposal.Status
 
@@ -49,6 +52,21 @@ def lessons(queryset: QuerySet[Proposal] | None = None) -> QuerySet[Proposal]:
 def outcome_counts(queryset: QuerySet[Proposal]) -> dict[str, int]:
     rows = queryset.order_by().values("outcome").annotate(n=Count("pk"))
     counts = {row["outcome"]: row["n"] for row in rows}
+    return {value: counts.get(value, 0) for value in Proposal.Outcome.values}
+
+
+def partner_search(proposal: Proposal, q: str, *, correct: bool = True) -> SupplierSearch:
+    """The registry's own search (spelling correction, capabilities and synonyms, "why it
+    matched") over published suppliers not yet partners of ``proposal``. Its first page
+    is ``.page(1)``; ``.correction`` says what was corrected."""
+    base = Supplier.objects.exclude(den_partnerships__proposal=proposal)
+    return SupplierSearch(SearchParams(q=q, correct=correct), base=base)
+
+
+def lesson_outcome_counts(filterset) -> dict[str, int]:
+    """The lessons per outcome under the words and the other filters (the outcome facet,
+    which ignores its own filter): one grouped query (core.search.facet_counts)."""
+    counts = facet_counts(filterset, [Facet("outcome", "outcome")])["outcome"]
     return {value: counts.get(value, 0) for value in Proposal.Outcome.values}
 
 

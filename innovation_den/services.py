@@ -48,6 +48,7 @@ from innovation_den.models import (
     SuccessCriterion,
     Transition,
 )
+from innovation_den.search import add_proposal_words
 from suppliers.models import Supplier, SupplierMembership
 
 Status = Proposal.Status
@@ -343,6 +344,8 @@ def _refresh_search_vector(proposal: Proposal) -> None:
             config="english",
         )
     )
+    # Its words join the vocabulary of spelling correction on the same write path.
+    add_proposal_words(proposal, extra=results)
 
 
 # --- Proposals ------------------------------------------------------------------------

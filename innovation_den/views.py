@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,7 @@ from innovation_den.models import (
     StopCriterion,
     SuccessCriterion,
 )
+from suppliers.filters import query_string
 from suppliers.models import Supplier
 
 Status = Proposal.Status
@@ -183,13 +185,23 @@ def lessons(request: HttpRequest) -> HttpResponse:
     filterset = LessonFilter(request.GET or None, queryset=selectors.lessons())
     results = filterset.qs
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The search's engine (core.search): "why it matched" for the page, the correction.
+    found = filterset.text_search
+    page.object_list = list(page.object_list)
+    found.explain(page.object_list)
     return render(
         request,
         "innovation_den/lessons.html",
         {
             "filterset": filterset,
             "page": page,
-            "outcome_counts": selectors.outcome_counts(results),
+            # Each outcome's count under the words and the other filters (a facet).
+            "outcome_counts": selectors.lesson_outcome_counts(filterset),
+            "search": found,
+            "correction": found.correction,
+            "as_typed_url": "?" + query_string(request.GET, correct="false")
+            if found.correction
+            else "",
             "outcomes": Proposal.Outcome.choices,
             "searched": bool(request.GET),
         },
@@ -427,19 +439,28 @@ def partner_add(request: HttpRequest, proposal: Proposal) -> HttpResponse:
                 )
                 return redirect(_detail_url(proposal))
     search = forms.PartnerSearchForm(request.GET or None)
-    results = []
+    results, correction, as_typed_url = [], None, ""
     if search.is_valid() and search.cleaned_data["q"].strip():
-        results = list(
-            Supplier.objects.filter(
-                status=Supplier.Status.PUBLISHED, name__icontains=search.cleaned_data["q"].strip()
-            )
-            .exclude(den_partnerships__proposal=proposal)
-            .order_by("name")[:20]
+        found = selectors.partner_search(
+            proposal,
+            search.cleaned_data["q"].strip(),
+            correct=request.GET.get("correct") != "false",
         )
+        results = found.page(1).results
+        correction = found.correction
+        if correction:
+            as_typed_url = "?" + urlencode({"q": correction.original, "correct": "false"})
     return render(
         request,
         "innovation_den/partner_add.html",
-        {"proposal": proposal, "search": search, "results": results, "error": error},
+        {
+            "proposal": proposal,
+            "search": search,
+            "results": results,
+            "correction": correction,
+            "as_typed_url": as_typed_url,
+            "error": error,
+        },
         status=400 if error else 200,
     )
 

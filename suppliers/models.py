@@ -135,6 +135,36 @@ class SearchWord(models.Model):
         return self.word
 
 
+class ScopedSearchWord(models.Model):
+    """The vocabulary of the searches other than the registry's, one per ``scope``
+    (``engagement``: engagement requests; ``lessons``: the den's evaluated trials), with
+    the columns of :class:`SearchWord` that ``core.search.correct`` reads.
+
+    Per search rather than shared with the registry's: a word is "known" only where it
+    finds something, and a correction points at a word of the collection searched (a
+    lesson's word must not stop a supplier search's correction, nor the reverse).
+    Written by ``core.search.add_words`` on each write path of what it searches.
+    """
+
+    scope = models.CharField(max_length=30)
+    word = models.CharField(max_length=100)
+    lexeme = models.CharField(max_length=100)
+    in_name = models.BooleanField(default=False)  # in a title: preferred as a correction
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "word"], name="scopedsearchword_unique")
+        ]
+        indexes = [
+            GinIndex(OpClass("word", name="gin_trgm_ops"), name="scopedsearchword_word_trgm"),
+            models.Index(Left("word", 1), "word", name="scopedsearchword_first_letter"),
+            models.Index("scope", "lexeme", name="scopedsearchword_lexeme"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.word}"
+
+
 class Certification(models.Model):
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100, unique=True)

@@ -63,8 +63,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
-    SearchVectorField,
 )
 from django.core.cache import cache
 from django.db.models import (
@@ -88,9 +86,29 @@ from django.db.models import (
 from django.db.models.fields import TextField
 from django.db.models.functions import MD5, Cast, Coalesce, Concat, Upper
 from django.utils import timezone
-from django.utils.html import escape
 
 from core.db import read_connection
+from core.search import (  # noqa: F401 - re-exported: the registry's search names them
+    CORRECT_MAX_EDITS,
+    CORRECT_MIN_LENGTH,
+    EXACT_BOOST,
+    MARK_START,
+    MARK_STOP,
+    MAX_CORRECTIONS,
+    MAX_QUERY_LENGTH,
+    NAME_CONFIG,
+    SEARCH_CONFIG,
+    Correction,
+    Matches,
+    QueryText,
+    ToTsvector,
+    Vocabulary,
+    WeightFilter,
+    correct,
+    marked,
+    rank_expression,
+    websearch,
+)
 from suppliers.models import (
     AwardSupplier,
     Capability,
@@ -101,11 +119,7 @@ from suppliers.models import (
 )
 from suppliers.selectors.reference import Option, ReferenceData, reference_data
 
-SEARCH_CONFIG = "english"
-# Names are also in the vector unstemmed (suppliers.services.SEARCH_NAME_SIMPLE_CONFIG).
-NAME_CONFIG = "simple"
 PAGE_SIZE = 20
-MAX_QUERY_LENGTH = 200
 
 # --- How results are ordered: every weight in one place ------------------------------
 # The search page's "How results are ordered" shows these numbers.
@@ -127,19 +141,10 @@ CAPABILITY_BOOST = 1.0
 # Added for serving a region the words name ("user research Scotland"): such a query
 # finds the suppliers matching the other words that serve the region or mention it.
 REGION_BOOST = 0.5
-# Added for matching the words as typed when a corrected query is searched too, so
-# exact matches always come first.
-EXACT_BOOST = 10.0
 
-# --- Spelling correction --------------------------------------------------------------
-MAX_CORRECTIONS = 2  # words corrected per query
-CORRECT_MIN_LENGTH = 4  # shorter words (IT, AI, ML, GIS) are taken as typed
-CORRECT_MAX_EDITS = 2  # a correction is at most this many letters away (levenshtein)
-# Highlight markers that cannot occur in text we render (Unicode private use area):
-# ts_headline wraps matches in them, then the view escapes the text and swaps them
-# for <mark> elements, so supplier text is never trusted as HTML.
-MARK_START = "\ue000"
-MARK_STOP = "\ue001"
+# Spelling correction, the text queries, EXACT_BOOST and highlights are the shared
+# engine's (core.search): the registry's vocabulary is SearchWord, unscoped.
+VOCABULARY = Vocabulary(SearchWord._meta.db_table)
 
 ORDERING_RELEVANCE = "relevance"
 ORDERING_NAME = "name"
@@ -154,45 +159,6 @@ SupplierRegion = Supplier.regions.through
 SupplierCapability = Supplier.capabilities.through
 SupplierCertification = Supplier.certifications.through
 SupplierFramework = Supplier.frameworks.through
-
-
-# A websearch query: "quoted phrases", -excluded words or phrases, the word "or".
-_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_WORD_RE = re.compile(r"[\w'’&.+#-]+", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class QueryText:
-    """What the search box said, split the way ``websearch_to_tsquery`` reads it."""
-
-    raw: str
-    positive_words: tuple[str, ...]
-    negative_terms: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, text: str) -> QueryText:
-        positive: list[str] = []
-        negative: list[str] = []
-        for match in _TOKEN_RE.finditer(text):
-            minus, phrase, bare = match.groups()
-            if phrase is not None:
-                words = _WORD_RE.findall(phrase)
-                (negative.append(" ".join(words)) if minus and words else positive.extend(words))
-                continue
-            if bare.lower() == "or":
-                continue
-            if bare.startswith("-") and len(bare) > 1:
-                words = _WORD_RE.findall(bare[1:])
-                if words:
-                    negative.append(" ".join(words))
-                continue
-            positive.extend(w.strip("-.'’") for w in _WORD_RE.findall(bare) if w.strip("-.'’"))
-        return cls(text, tuple(positive), tuple(negative))
-
-    @property
-    def any_word_text(self) -> str:
-        """A websearch query matching any one of the wanted words (for highlights and 'why')."""
-        return " or ".join(self.positive_words)
 
 
 # --- Parameters ----------------------------------------------------------------------
@@ -333,15 +299,6 @@ class Facets:
 
 
 @dataclass(frozen=True)
-class Correction:
-    """A query whose spelling was corrected: ``original`` as typed, ``corrected`` searched."""
-
-    original: str
-    corrected: str
-    words: tuple[tuple[str, str], ...]  # (as typed, as corrected)
-
-
-@dataclass(frozen=True)
 class CapabilityHit:
     """A capability the words name (by its name, group or synonyms)."""
 
@@ -391,40 +348,6 @@ FILTERS = (
 # --- The search ----------------------------------------------------------------------
 
 
-class _ToTsvector(Func):
-    """``to_tsvector(config, text)`` on a non-null column: for the few page rows only."""
-
-    function = "to_tsvector"
-    template = "%(function)s(%(config)s::regconfig, %(expressions)s)"
-    output_field = TextField()
-
-    def __init__(self, expression, config: str = SEARCH_CONFIG):
-        super().__init__(expression)
-        self.extra["config"] = f"'{config}'"
-
-
-class _WeightFilter(Func):
-    """``ts_filter(vector, '{a}')``: the lexemes of one weight of the stored vector."""
-
-    function = "ts_filter"
-    template = "%(function)s(%(expressions)s, '{%(weight)s}'::\"char\"[])"
-    output_field = SearchVectorField()
-
-    def __init__(self, expression, weight: str):
-        if weight not in "abcd" or len(weight) != 1:
-            raise ValueError(weight)
-        super().__init__(expression)
-        self.extra["weight"] = weight
-
-
-class _Matches(Func):
-    """``tsvector @@ tsquery`` as a boolean expression."""
-
-    arg_joiner = " @@ "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
 class SupplierSearch:
     """One search over published suppliers. Build it from :class:`SearchParams`.
 
@@ -456,72 +379,12 @@ class SupplierSearch:
 
     @cached_property
     def correction(self) -> Correction | None:
-        """The query with up to MAX_CORRECTIONS misspelt words corrected, or None when every
-        word is known (or correction is off). One query over the vocabulary: for each
-        word of CORRECT_MIN_LENGTH letters or more, whether it (or its English stem) is
-        known and, if not, the closest known word: candidates similar by trigrams (pg_trgm's
-        ``%`` through the GIN index) or sharing the first letter, then the fewest edits
-        (at most CORRECT_MAX_EDITS), a word of a supplier's name before others, then the
-        most similar."""
+        """The query with up to MAX_CORRECTIONS misspelt words corrected against the
+        registry's vocabulary (``SearchWord``), or None when every word is known (or
+        correction is off): :func:`core.search.correct`, one query."""
         if not self.text or not self.params.correct:
             return None
-        words = []
-        for word in self.text.positive_words:
-            lower = word.lower()
-            if len(lower) >= CORRECT_MIN_LENGTH and lower.isalpha() and lower not in words:
-                words.append(lower)
-        if not words:
-            return None
-        table = SearchWord._meta.db_table
-        sql = f"""
-            SELECT q.word, best.word
-            FROM unnest(%(words)s::text[]) WITH ORDINALITY AS q(word, n)
-            CROSS JOIN LATERAL (
-                SELECT c.word FROM (
-                    -- Similar by trigrams (the GIN index), or sharing the first letter (a
-                    -- b-tree range: swapped letters share few trigrams, "legder").
-                    SELECT v.word, v.in_name FROM {table} v WHERE v.word %% q.word
-                    UNION
-                    SELECT v.word, v.in_name FROM {table} v
-                    WHERE left(v.word, 1) = left(q.word, 1)
-                      AND length(v.word) BETWEEN length(q.word) - %(edits)s
-                                             AND length(q.word) + %(edits)s
-                ) AS c
-                WHERE levenshtein_less_equal(c.word, q.word, %(edits)s) <= %(edits)s
-                ORDER BY levenshtein_less_equal(c.word, q.word, %(edits)s), c.in_name DESC,
-                         similarity(c.word, q.word) DESC, c.word
-                LIMIT 1
-            ) AS best
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {table} k
-                WHERE k.word = q.word
-                   OR k.lexeme = coalesce((ts_lexize('english_stem', q.word))[1], q.word)
-            )
-            ORDER BY q.n
-            LIMIT %(most)s
-        """
-        with read_connection().cursor() as cursor:
-            params = {"words": words, "edits": CORRECT_MAX_EDITS, "most": MAX_CORRECTIONS}
-            cursor.execute(sql, params)
-            fixes = tuple(cursor.fetchall())
-        if not fixes:
-            return None
-        corrected = self.params.q
-
-        def cased(fixed: str):
-            # "Kestral" → "Kestrel", "LEGER" → "LEDGER", "leger" → "ledger".
-            def replace(match: re.Match) -> str:
-                typed = match.group(0)
-                if typed.isupper() and len(typed) > 1:
-                    return fixed.upper()
-                return fixed.capitalize() if typed[0].isupper() else fixed
-
-            return replace
-
-        for typed, fixed in fixes:
-            pattern = rf"(?<!\w){re.escape(typed)}(?!\w)"
-            corrected = re.sub(pattern, cased(fixed), corrected, flags=re.I)
-        return Correction(self.params.q, corrected, fixes)
+        return correct(self.params.q, self.text, VOCABULARY)
 
     @property
     def searched_text(self) -> QueryText | None:
@@ -553,12 +416,7 @@ class SupplierSearch:
     # -- text queries
 
     def _websearch(self, q: str, negative: bool) -> SearchQuery:
-        query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
-        if not negative:
-            # The 'simple' copy of the name catches stop-word names; it cannot honour a
-            # -word (it sees only name lexemes), so it is left out when words are excluded.
-            query |= SearchQuery(q, config=NAME_CONFIG, search_type="websearch")
-        return query
+        return websearch(q, negative=negative)
 
     @cached_property
     def _word_query(self) -> SearchQuery | None:
@@ -875,40 +733,41 @@ class SupplierSearch:
         best capability the supplier offers, + REGION_BOOST for serving a region the words
         name, + EXACT_BOOST for the words as typed when a correction is searched. (See
         "How results are ordered" on the search page.)"""
-        rank = SearchRank(F("search_vector"), self._word_query, weights=RANK_WEIGHTS)
         levels: dict[float, list[int]] = {}
         for pk, hit in self._capability_hits.items():
             levels.setdefault(hit.coverage, []).append(pk)
+        boosts = []
         if levels:
-            boost = Case(
-                *(
-                    When(
-                        capability_ids__overlap=sorted(levels[coverage]),
-                        then=Value(CAPABILITY_BOOST * coverage),
-                    )
-                    for coverage in sorted(levels, reverse=True)
-                ),
-                default=Value(0.0),
-                output_field=FloatField(),
+            boosts.append(
+                Case(
+                    *(
+                        When(
+                            capability_ids__overlap=sorted(levels[coverage]),
+                            then=Value(CAPABILITY_BOOST * coverage),
+                        )
+                        for coverage in sorted(levels, reverse=True)
+                    ),
+                    default=Value(0.0),
+                    output_field=FloatField(),
+                )
             )
-            rank = rank + boost
         regions = self._region_named[0]
         if regions:
-            rank = rank + Case(
-                When(region_ids__overlap=list(regions), then=Value(REGION_BOOST)),
-                default=Value(0.0),
-                output_field=FloatField(),
+            boosts.append(
+                Case(
+                    When(region_ids__overlap=list(regions), then=Value(REGION_BOOST)),
+                    default=Value(0.0),
+                    output_field=FloatField(),
+                )
             )
-        if self._typed_query is not None:
-            typed = Case(
-                When(Q(search_vector=self._typed_query), then=Value(EXACT_BOOST)),
-                default=Value(0.0),
-                output_field=FloatField(),
-            )
-            rank = rank + typed
-        # double precision, not ts_rank's real: the API's cursor carries the value and
-        # compares it again, and a real read back as a float is not the value compared.
-        return Cast(rank, output_field=FloatField())
+        rank = rank_expression(
+            "search_vector",
+            self._word_query,
+            RANK_WEIGHTS,
+            boosts=boosts,
+            typed=self._typed_query,
+        )
+        return rank
 
     def _annotate_order(self, qs: QuerySet[Supplier]) -> tuple[QuerySet[Supplier], list[str]]:
         ordering = self.params.effective_ordering
@@ -988,15 +847,15 @@ class SupplierSearch:
         highlight = {"start_sel": MARK_START, "stop_sel": MARK_STOP, "config": SEARCH_CONFIG}
         # Which part of the stored vector matched (A: name; C: description and case
         # studies) costs nothing to ask; parsing text is left to the few rows that need it.
-        description_matches = _Matches(_ToTsvector(F("description")), any_word)
-        case_studies_only = Q(_Matches(_WeightFilter(F("search_vector"), "c"), any_word)) & ~Q(
+        description_matches = Matches(ToTsvector(F("description")), any_word)
+        case_studies_only = Q(Matches(WeightFilter(F("search_vector"), "c"), any_word)) & ~Q(
             description_matches
         )
         qs = qs.annotate(
             summary_headline=SearchHeadline(
                 "summary", self._any_word_query, highlight_all=True, **highlight
             ),
-            name_matched=_Matches(_WeightFilter(F("search_vector"), "a"), any_word),
+            name_matched=Matches(WeightFilter(F("search_vector"), "a"), any_word),
             description_snippet=Case(
                 When(
                     description_matches,
@@ -1030,7 +889,7 @@ class SupplierSearch:
                                 output_field=TextField(),
                             )
                         )
-                        .filter(_Matches(_ToTsvector(F("text")), any_word))
+                        .filter(Matches(ToTsvector(F("text")), any_word))
                         .values("title")
                     ),
                 ),
@@ -1046,9 +905,6 @@ class SupplierSearch:
         hits = self._capability_hits if self.text else {}
         held = set(row.capability_ids or ()) & set(hits)
         matched = sorted(held, key=self.refdata.capability_position.get)
-
-        def marked(text: str) -> str:
-            return escape(text).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
 
         summary = getattr(row, "summary_headline", None)
         snippet = getattr(row, "description_snippet", "") or ""

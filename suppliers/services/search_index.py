@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from core.search import VOCABULARY_WORD_SQL
 from suppliers import registry_version
 from suppliers.models import (
     Capability,
@@ -171,10 +172,6 @@ def refresh_search_vectors(*, supplier_ids: Iterable[int] | None = None) -> None
 
 
 # --- Vocabulary (spelling correction) ------------------------------------------------
-
-# A word of the vocabulary: 3 to 100 characters, no digits (a typo is never corrected
-# to a number or a code).
-VOCABULARY_WORD_SQL = "length(w) BETWEEN 3 AND 100 AND w !~ '[0-9_]'"
 
 
 def refresh_vocabulary(*, supplier_ids: Iterable[int] | None = None) -> None:
