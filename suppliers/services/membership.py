@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.services import email_queue
 from core.errors import DomainError
+from core.templatetags.govuk_time import format_govuk_datetime
 from suppliers import permissions
 from suppliers.models import (
     Supplier,
@@ -142,8 +143,8 @@ def invitation_create(
                 f"{inviter} has invited you to join {supplier.name} on Techmap as "
                 f"{'an owner' if role == 'owner' else 'a member'}.\n\n"
                 f"Accept the invitation: {link}\n\n"
-                f"The link works once and expires on "
-                f"{timezone.localtime(invitation.expires_at):%d %B %Y at %H:%M}. "
+                f"The link works once and expires at "
+                f"{format_govuk_datetime(invitation.expires_at)}. "
                 f"You need a Techmap account with this email address ({email}).\n"
             ),
             dedupe_key=f"invitation:{invitation.pk}",

@@ -125,8 +125,9 @@ def test_the_engagement_attendance_form_uses_the_rule():
 
 
 def test_the_ocds_reader_uses_the_rule():
-    from reporting.services import _gb_coh
+    """The public-records importer (which import_contracts now goes through as well)."""
+    from suppliers.public_records.matching import party_company_number as number
 
-    assert _gb_coh({"identifier": {"scheme": "GB-COH", "id": "sc 12345"}}) == "SC012345"
-    assert _gb_coh({"identifier": {"scheme": "GB-COH", "id": "1234567"}}) == "01234567"
-    assert _gb_coh({"identifier": {"scheme": "GB-COH", "id": "not a number"}}) is None
+    assert number({"identifier": {"scheme": "GB-COH", "id": "sc 12345"}}) == "SC012345"
+    assert number({"identifier": {"scheme": "GB-COH", "id": "1234567"}}) == "01234567"
+    assert number({"identifier": {"scheme": "GB-COH", "id": "not a number"}}) is None
