@@ -20,7 +20,19 @@ from django.core.signals import setting_changed
 from tests import factories
 from tests.helpers import FinishedTasks, record_finished_tasks
 
+HEAVY_MARKERS = {"browser", "slow_process", "replica", "broker"}
 
+
+def _heavy(item: pytest.Item) -> bool:
+    """A test of many seconds: a browser journey, one that starts servers of its own, or
+    the API contract test."""
+    return (
+        item.nodeid.startswith(("tests/browser/", "tests/api/test_contract.py"))
+        or any(item.get_closest_marker(name) for name in HEAVY_MARKERS)
+    )
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every transactional test (``transaction=True``, ``transactional_db``, ``live_server``)
     gets serialized rollback.
@@ -48,6 +60,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         options |= {"transaction": True, "serialized_rollback": True}
         item.add_marker(pytest.mark.django_db(**options), append=False)
+    # pytest-django runs database tests first and transactional ones last (a transactional
+    # test empties the tables at its end). Within each group the heavy tests go first, so
+    # the suite does not end on one worker's run of browser journeys while the other idles.
+    items.sort(key=lambda item: (_db_group(item), not _heavy(item)))
+
+
+def _db_group(item: pytest.Item) -> int:
+    """pytest-django's order: 0 database, 1 transactional, 2 no database."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    transactional = (marker is not None and bool(marker.kwargs.get("transaction"))) or bool(
+        {"transactional_db", "live_server"} & fixtures
+    )
+    if transactional:
+        return 1
+    return 0 if marker is not None or "db" in fixtures else 2
 
 
 @pytest.fixture(scope="session", autouse=True)
