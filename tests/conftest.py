@@ -26,9 +26,8 @@ HEAVY_MARKERS = {"browser", "slow_process", "replica", "broker"}
 def _heavy(item: pytest.Item) -> bool:
     """A test of many seconds: a browser journey, one that starts servers of its own, or
     the API contract test."""
-    return (
-        item.nodeid.startswith(("tests/browser/", "tests/api/test_contract.py"))
-        or any(item.get_closest_marker(name) for name in HEAVY_MARKERS)
+    return item.nodeid.startswith(("tests/browser/", "tests/api/test_contract.py")) or any(
+        item.get_closest_marker(name) for name in HEAVY_MARKERS
     )
 
 
