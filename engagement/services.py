@@ -612,6 +612,13 @@ def _participant_people(
     return [unique[pk] for pk in sorted(unique)]
 
 
+def _email_each(people: Iterable[User], *, subject: str, body: str, key: str) -> None:
+    """The same email to each person through the outbox, deduplicated per person
+    (``key:person-pk``), so a retried write sends nobody a second copy."""
+    for person in people:
+        email_queue(to=person.email, subject=subject, body=body, dedupe_key=f"{key}:{person.pk}")
+
+
 def question_answer(
     *, actor: User, question: ClarificationQuestion, answer: str, question_text: str | None = None
 ) -> ClarificationQuestion:
@@ -659,16 +666,12 @@ def question_answer(
                 body=render_to_string("engagement/email/answered.txt", context),
                 dedupe_key=f"engagement:answered:{question.pk}",
             )
-        body = render_to_string("engagement/email/answer_published.txt", context)
-        for person in _participant_people(er):
-            if person.pk == question.asked_by_id:
-                continue
-            email_queue(
-                to=person.email,
-                subject=f"A clarification question on “{er.title}” has been answered",
-                body=body,
-                dedupe_key=f"engagement:answer-published:{question.pk}:{person.pk}",
-            )
+        _email_each(
+            [p for p in _participant_people(er) if p.pk != question.asked_by_id],
+            subject=f"A clarification question on “{er.title}” has been answered",
+            body=render_to_string("engagement/email/answer_published.txt", context),
+            key=f"engagement:answer-published:{question.pk}",
+        )
     return question
 
 
@@ -768,13 +771,12 @@ def engagement_request_extend_deadline(
             {"request": er, "previous": previous, "url": _request_url(er)},
         )
         stamp = int(response_deadline.timestamp())
-        for person in _participant_people(er):
-            email_queue(
-                to=person.email,
-                subject=f"More time to respond to “{er.title}”",
-                body=body,
-                dedupe_key=f"engagement:deadline:{er.pk}:{stamp}:{person.pk}",
-            )
+        _email_each(
+            _participant_people(er),
+            subject=f"More time to respond to “{er.title}”",
+            body=body,
+            key=f"engagement:deadline:{er.pk}:{stamp}",
+        )
     return er
 
 
@@ -865,13 +867,12 @@ def engagement_request_message_respondents(
             "engagement/email/message.txt",
             {"request": er, "message": message, "url": _request_url(er)},
         )
-        for person in people:
-            email_queue(
-                to=person.email,
-                subject=f"{subject} – {er.title}",
-                body=text,
-                dedupe_key=f"engagement:message:{message.pk}:{person.pk}",
-            )
+        _email_each(
+            people,
+            subject=f"{subject} – {er.title}",
+            body=text,
+            key=f"engagement:message:{message.pk}",
+        )
     return message
 
 
