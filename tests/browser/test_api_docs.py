@@ -15,4 +15,7 @@ def test_the_api_reference_is_accessible(page, assert_accessible_at_widths):
 def test_swagger_ui_links_to_the_reference(page):
     page.goto("/api/v1/docs/")
     page.get_by_role("link", name="API reference").click()
-    assert page.get_by_role("heading", name="API reference", level=1).is_visible()
+    page.wait_for_url("**/api/v1/reference/")
+    heading = page.get_by_role("heading", name="API reference", level=1)
+    heading.wait_for()  # the reference is built on its first request: wait, then check
+    assert heading.is_visible()
