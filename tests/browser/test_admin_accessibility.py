@@ -4,6 +4,8 @@ review page with the decision controls (Approve, Reject), at a phone's and a des
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from suppliers.models import Supplier
 from tests import factories
 
@@ -17,7 +19,7 @@ def test_moderator_admin_pages_are_accessible(page, sign_in, assert_accessible_a
     sign_in(page, moderator)
 
     page.goto("/admin/")
-    assert page.get_by_role("heading", name="Site administration").is_visible()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
     assert_accessible_at_widths(page)
 
     # A changelist with actions (suspend, reinstate) and a search box.
@@ -36,6 +38,6 @@ def test_moderator_admin_pages_are_accessible(page, sign_in, assert_accessible_a
     assert page.locator("select[name=action]").count() == 1
     assert_accessible_at_widths(page)
     page.goto(f"/admin/suppliers/supplierforreview/{pending.pk}/review/")
-    assert page.get_by_role("button", name="Approve").is_visible()
-    assert page.get_by_role("button", name="Reject").is_visible()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    expect(page.get_by_role("button", name="Reject")).to_be_visible()
     assert_accessible_at_widths(page)

@@ -6,8 +6,11 @@ axe reports no WCAG 2.2 AA violation on any page of the journey.
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
+
+from playwright.sync_api import expect
 
 from tests import factories
 
@@ -36,14 +39,14 @@ def test_create_use_and_revoke_an_api_token(page, live_server, sign_in, assert_a
 
     # One error corrected on the way: no name.
     page.get_by_role("button", name="Create token").click()
-    assert page.locator(".govuk-error-summary").is_visible()
-    assert page.title().startswith("Error: ")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
     assert_accessible(page)
     page.get_by_label("Name").fill("Nightly CRM sync")
     page.get_by_label("Read only").check()
     page.get_by_role("button", name="Create token").click()
 
-    assert page.get_by_role("heading", name="Token created").is_visible()
+    expect(page.get_by_role("heading", name="Token created")).to_be_visible()
     assert_accessible(page)
     token = page.locator("#api-token").inner_text().strip()
     assert token.startswith("tm_")
@@ -55,6 +58,6 @@ def test_create_use_and_revoke_an_api_token(page, live_server, sign_in, assert_a
     row.get_by_role("link", name="Revoke").click()
     assert_accessible(page)
     page.get_by_role("button", name="Revoke token").click()
-    assert page.get_by_text("Revoked", exact=True).is_visible()
+    expect(page.get_by_text("Revoked", exact=True)).to_be_visible()
     assert_accessible(page)
     assert _call(f"{live_server.url}/api/v1/my/suppliers/", token) == 401

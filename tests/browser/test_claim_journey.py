@@ -8,6 +8,7 @@ elsewhere are listed beside Techmap's own. axe runs on every page that is not Dj
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.utils import timezone
@@ -79,28 +80,28 @@ def test_claim_a_profile_from_public_records(
     # Search finds it, marked as from public records, with its contracts.
     page.goto("/suppliers/?source=public_records&has_contracts=true")
     results = page.locator("main ol")
-    assert results.get_by_role("link", name="HERON DATA LIMITED", exact=True).is_visible()
-    assert results.get_by_text("From public records").is_visible()
-    assert results.get_by_role(
-        "link", name="1 public contract won by HERON DATA LIMITED"
-    ).is_visible()
+    expect(results.get_by_role("link", name="HERON DATA LIMITED", exact=True)).to_be_visible()
+    expect(results.get_by_text("From public records")).to_be_visible()
+    expect(
+        results.get_by_role("link", name="1 public contract won by HERON DATA LIMITED")
+    ).to_be_visible()
     assert page.get_by_label("Has won public contracts").is_checked()
     assert_accessible(page)
 
     # The profile says plainly where it came from, lists the contract and offers the claim.
     results.get_by_role("link", name="HERON DATA LIMITED", exact=True).click()
-    assert page.get_by_text(LABEL).is_visible()
+    expect(page.get_by_text(LABEL)).to_be_visible()
     contracts = page.locator("#public-contract-list")
-    assert contracts.get_by_role("link", name="Mapping data platform").is_visible()
-    assert contracts.get_by_text("£1,200,000").is_visible()
+    expect(contracts.get_by_role("link", name="Mapping data platform")).to_be_visible()
+    expect(contracts.get_by_text("£1,200,000")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Is this your organisation? Claim it").click()
-    assert page.get_by_role("heading", name="Claim this organisation").is_visible()
+    expect(page.get_by_role("heading", name="Claim this organisation")).to_be_visible()
     assert_accessible(page)
 
     # Starting asks a visitor to sign in; then the questions come pre-filled.
     page.get_by_role("button", name="Start now").click()
-    assert "/login/" in page.url
+    expect(page).to_have_url(re.compile(r"/login/"))
     sign_in(page, claimant)
     page.goto(f"/suppliers/{supplier.slug}/claim/")
     page.get_by_role("button", name="Start now").click()
@@ -109,7 +110,7 @@ def test_claim_a_profile_from_public_records(
     # A number that is not the record's is refused, with the error summary.
     page.get_by_label(NUMBER_LABEL).fill("01234567")
     _continue(page)
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label(NUMBER_LABEL).fill("7654321")
     _continue(page)
@@ -119,16 +120,16 @@ def test_claim_a_profile_from_public_records(
     _continue(page)
 
     # Check answers, then send.
-    assert page.get_by_role("heading", name="Check your answers").is_visible()
-    assert page.get_by_text("Heron Data Ltd").is_visible()
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+    expect(page.get_by_text("Heron Data Ltd")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Send claim").click()
-    assert page.get_by_role("heading", name="Claim sent").is_visible()
+    expect(page.get_by_role("heading", name="Claim sent")).to_be_visible()
     assert_accessible(page)
     claim = SupplierClaim.objects.get(supplier=supplier)
     assert (claim.claimant, claim.status) == (claimant, SupplierClaim.Status.PENDING)
     page.goto(f"/suppliers/{supplier.slug}/")
-    assert page.get_by_text("A moderator is checking your claim").is_visible()
+    expect(page.get_by_text("A moderator is checking your claim")).to_be_visible()
     assert_accessible(page)
 
     # A moderator approves it in Django admin, seeing both numbers side by side.
@@ -152,10 +153,12 @@ def test_claim_a_profile_from_public_records(
 
     # The claimant owns the same profile; its contract history stayed.
     page.goto(f"/suppliers/{supplier.slug}/")
-    assert page.get_by_role("heading", name="Heron Data Ltd").is_visible()
+    expect(page.get_by_role("heading", name="Heron Data Ltd")).to_be_visible()
     assert page.get_by_text(LABEL).count() == 0
-    assert page.locator("#public-contract-list").get_by_text("Mapping data platform").is_visible()
-    assert page.get_by_role("link", name="Manage this profile").is_visible()
+    expect(
+        page.locator("#public-contract-list").get_by_text("Mapping data platform")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Manage this profile")).to_be_visible()
     assert_accessible(page)
     page.goto(f"/suppliers/{supplier.slug}/register/")
     assert_accessible(page)
@@ -164,7 +167,7 @@ def test_claim_a_profile_from_public_records(
     # Early engagement: Techmap's requests and notices published elsewhere, in one place.
     page.goto("/engagement/")
     notice = page.locator(".app-external-notice", has_text="Market sounding: national mapping")
-    assert notice.get_by_text("Published on Contracts Finder").is_visible()
+    expect(notice.get_by_text("Published on Contracts Finder")).to_be_visible()
     href = notice.get_by_role("link").get_attribute("href")
     assert href == "https://www.contractsfinder.service.gov.uk/Notice/sounding"
     assert_accessible(page)

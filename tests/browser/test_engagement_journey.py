@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from engagement.models import ClarificationQuestion, EngagementRequest, SupplierResponse
 from suppliers.models import Capability, Region
@@ -62,7 +63,7 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
     assert_accessible(page)
     page.get_by_role("button", name="Save and continue").click()  # empty: an error first
     page.locator(".govuk-error-summary").wait_for()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(re.compile(r"^Error: "))
     assert_accessible(page)
     page.get_by_label("What is the title of your request?").fill(TITLE)
     page.get_by_role("button", name="Save and continue").click()
@@ -116,8 +117,8 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
     answer(lambda: page.get_by_label(re.compile("When do you expect")).fill("Spring 2027"))
 
     page.wait_for_url("**/check/")
-    assert page.get_by_role("heading", name="Check your request before publishing").is_visible()
-    assert page.get_by_text("Spring 2027").is_visible()
+    expect(page.get_by_role("heading", name="Check your request before publishing")).to_be_visible()
+    expect(page.get_by_text("Spring 2027")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Publish request").click()
 
@@ -127,7 +128,7 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
         + page.get_by_role("link", name="Hearth Sensors Ltd").count()
         >= 1
     )
-    assert page.get_by_text("Offers 1 of the capabilities asked for").is_visible()
+    expect(page.get_by_text("Offers 1 of the capabilities asked for")).to_be_visible()
     assert_accessible(page)
     er = EngagementRequest.objects.get(title=TITLE)
     assert er.status == "open"
@@ -146,7 +147,7 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
 
     sign_in(page, responder)
     page.goto(path)
-    assert page.get_by_role("heading", name=TITLE).is_visible()
+    expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Ask a question").click()
     page.wait_for_url("**/ask/**")
@@ -154,7 +155,7 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
     page.get_by_label("Your question").fill("Can the pilot use existing pendant alarms?")
     page.get_by_role("button", name="Send question").click()
     page.wait_for_url(f"**{path}")
-    assert page.get_by_text("Your question is sent").is_visible()
+    expect(page.get_by_text("Your question is sent")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name=re.compile("^Respond")).click()
@@ -170,7 +171,7 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
     page.get_by_label("Your availability for the session (optional)").fill("Any weekday")
     page.get_by_role("button", name="Send response").click()
     page.wait_for_url(f"**{path}")
-    assert page.get_by_text("Your response is saved").is_visible()
+    expect(page.get_by_text("Your response is saved")).to_be_visible()
     assert_accessible(page)
     sign_out(page)
 
@@ -189,7 +190,7 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
     assert_accessible(page)
 
     page.goto(path)
-    assert page.get_by_text("Yes, if they meet the telecare standard.").is_visible()
+    expect(page.get_by_text("Yes, if they meet the telecare standard.")).to_be_visible()
     assert page.get_by_text("Hearth Sensors Ltd").count() == 0  # the asker is not named
     page.get_by_role("link", name="Responses (1)").click()
     page.wait_for_url("**/responses/")
@@ -228,7 +229,7 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
     page.get_by_label("Time responses close").fill("2pm")
     page.get_by_role("button", name="Extend deadline").click()
     page.wait_for_url(f"**{path}")
-    assert page.get_by_text(f"2pm on {later.day} {later:%B %Y}").first.is_visible()
+    expect(page.get_by_text(f"2pm on {later.day} {later:%B %Y}").first).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Correct the wording").click()
@@ -238,7 +239,7 @@ def test_civil_servant_publishes_supplier_asks_and_responds_author_answers_and_d
     page.get_by_label("What did you correct?").fill("Added health to the policy area")
     page.get_by_role("button", name="Save correction").click()
     page.wait_for_url(f"**{path}")
-    assert page.get_by_text("Added health to the policy area").is_visible()
+    expect(page.get_by_text("Added health to the policy area")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Message respondents").click()

@@ -5,7 +5,10 @@ the beta banner's feedback form."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 WIDTHS = (375, 1280)
 ITEM_LINKS = "main [data-home-item] a, main [data-organisation] a, main #waiting a"
@@ -35,9 +38,9 @@ def reach_every_item(page, assert_accessible, *, admin: bool = False) -> list[st
         if admin and href.startswith("/admin/"):
             # Django admin's own pages: their accessibility is the admin's own work (its filter
             # links fail target-size today); here they must answer with their list.
-            assert page.locator("#content h1, #content h2").first.is_visible()
+            expect(page.locator("#content h1, #content h2").first).to_be_visible()
             continue
-        assert page.locator("main h1").first.is_visible(), href
+        expect(page.locator("main h1").first, href).to_be_visible()
         assert_accessible(page)
     page.goto(home)
     return hrefs
@@ -46,7 +49,7 @@ def reach_every_item(page, assert_accessible, *, admin: bool = False) -> list[st
 def signed_in_home(page, sign_in, user) -> None:
     sign_in(page, user)
     assert page.url.endswith("/home/"), page.url
-    assert page.get_by_role("heading", name="Your Techmap", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Your Techmap", level=1)).to_be_visible()
 
 
 @pytest.mark.parametrize("persona", ["owner", "member"])
@@ -56,8 +59,8 @@ def test_supplier_people_reach_everything_on_their_home(
     user = request.getfixturevalue(persona)
     signed_in_home(page, sign_in, user)
     main = page.locator("main")
-    assert main.get_by_role("heading", name=supplier.name).is_visible()
-    assert main.get_by_text("Live: buyers can find it").is_visible()
+    expect(main.get_by_role("heading", name=supplier.name)).to_be_visible()
+    expect(main.get_by_text("Live: buyers can find it")).to_be_visible()
     assert main.get_by_role("link", name="Register your organisation").count() == 0
     check_widths(page, assert_accessible)
     hrefs = reach_every_item(page, assert_accessible)
@@ -68,7 +71,7 @@ def test_supplier_people_reach_everything_on_their_home(
     # Your account links to the organisation.
     page.get_by_role("link", name="Your account").click()
     page.get_by_role("link", name=supplier.name).click()
-    assert page.url.endswith(f"/suppliers/{supplier.slug}/manage/")
+    expect(page).to_have_url(re.compile(rf"/suppliers/{supplier.slug}/manage/$"))
 
 
 def test_civil_servant_reaches_everything_that_needs_their_attention(
@@ -83,7 +86,7 @@ def test_civil_servant_reaches_everything_that_needs_their_attention(
         "trials_to_sponsor",
         "shortlists",
     ):
-        assert page.locator(f'[data-home-item="{key}"]').is_visible()
+        expect(page.locator(f'[data-home-item="{key}"]')).to_be_visible()
     check_widths(page, assert_accessible)
     hrefs = reach_every_item(page, assert_accessible)
     assert f"/engagement/{world.questioned.pk}/questions/" in hrefs
@@ -91,8 +94,8 @@ def test_civil_servant_reaches_everything_that_needs_their_attention(
     # The search box on their home searches the register.
     page.get_by_label("Search suppliers").fill(world.overdue_contract.supplier.name)
     page.get_by_role("button", name="Search", exact=True).click()
-    assert "/suppliers/?q=" in page.url
-    assert page.locator("main ol").get_by_text("Shortlisted").first.is_visible()
+    expect(page).to_have_url(re.compile(r"/suppliers/\?q="))
+    expect(page.locator("main ol").get_by_text("Shortlisted").first).to_be_visible()
     assert_accessible(page)
 
 
@@ -100,7 +103,7 @@ def test_moderator_reaches_every_queue_on_their_home(
     page, assert_accessible, sign_in, world, moderator
 ):
     signed_in_home(page, sign_in, moderator)
-    assert page.locator("#waiting").is_visible()
+    expect(page.locator("#waiting")).to_be_visible()
     check_widths(page, assert_accessible)
     hrefs = reach_every_item(page, assert_accessible, admin=True)
     assert len(hrefs) == 4
@@ -111,19 +114,21 @@ def test_visitor_searches_from_the_front_page_and_gives_feedback(page, assert_ac
     check_widths(page, assert_accessible)
     page.get_by_label("Search suppliers").fill(supplier.name)
     page.get_by_role("button", name="Search", exact=True).click()
-    assert "/suppliers/?q=" in page.url
-    assert page.locator("main ol").get_by_role("link", name=supplier.name, exact=True).is_visible()
+    expect(page).to_have_url(re.compile(r"/suppliers/\?q="))
+    expect(
+        page.locator("main ol").get_by_role("link", name=supplier.name, exact=True)
+    ).to_be_visible()
 
     page.get_by_role("link", name="giving your feedback").click()
-    assert page.get_by_role("heading", name="Give feedback on Techmap").is_visible()
+    expect(page.get_by_role("heading", name="Give feedback on Techmap")).to_be_visible()
     check_widths(page, assert_accessible)
     page.get_by_role("button", name="Send feedback").click()  # nothing chosen: an error
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Satisfied", exact=True).check()
     page.get_by_label("How could we improve this service?").fill("Show more case studies.")
     page.get_by_role("button", name="Send feedback").click()
-    assert page.get_by_role("heading", name="Feedback sent").is_visible()
+    expect(page.get_by_role("heading", name="Feedback sent")).to_be_visible()
     check_widths(page, assert_accessible)
 
     from accounts.models import OutboundEmail

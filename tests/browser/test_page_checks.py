@@ -4,6 +4,8 @@ test fails at teardown. Here the recording is checked on pages made to fail."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import _check_on_load
 
 BAD = (
@@ -34,4 +36,4 @@ def test_each_page_load_records_repeated_ids_and_raw_codes(_browser, live_server
 def test_the_home_page_passes_them(page):
     # The page fixture's own checks run at teardown; this makes sure a real page passes.
     page.goto("/")
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from suppliers.models import Capability, Region, Supplier, SupplierMembership
 from tests import factories
 
@@ -40,7 +42,7 @@ def test_register_invite_submit_approve_search_and_revise(
     label = "What is the organisation's Companies House number?"
     page.get_by_label(label).fill("XY123456")  # not a Companies House prefix
     _continue(page)
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label(label).fill("SC123456")
     _continue(page)
@@ -131,7 +133,7 @@ def test_register_invite_submit_approve_search_and_revise(
     page.goto(f"/suppliers/{supplier.slug}/register/check/")
     assert_accessible(page)
     page.get_by_role("button", name="Send for review").click()
-    assert page.get_by_role("heading", name="Profile sent for review").is_visible()
+    expect(page.get_by_role("heading", name="Profile sent for review")).to_be_visible()
     assert_accessible(page)
     supplier.refresh_from_db()
     assert supplier.status == Supplier.Status.PENDING_REVIEW
@@ -141,7 +143,7 @@ def test_register_invite_submit_approve_search_and_revise(
     sign_in(mod_page, moderator)
     mod_page.goto("/admin/suppliers/supplierforreview/")
     mod_page.get_by_role("link", name="Heron Data Co").click()
-    assert mod_page.get_by_text("Data pipelines for government").first.is_visible()
+    expect(mod_page.get_by_text("Data pipelines for government").first).to_be_visible()
     mod_page.get_by_role("button", name="Approve").click()
     supplier.refresh_from_db()
     assert supplier.status == Supplier.Status.PUBLISHED
@@ -150,7 +152,7 @@ def test_register_invite_submit_approve_search_and_revise(
 
     # It appears in search.
     page.goto("/suppliers/?q=heron")
-    assert page.locator("main ol").get_by_role("link", name="Heron Data Co").is_visible()
+    expect(page.locator("main ol").get_by_role("link", name="Heron Data Co")).to_be_visible()
     assert_accessible(page)
 
     # The owner edits the summary: it waits for review, the old one stays live.
@@ -159,19 +161,23 @@ def test_register_invite_submit_approve_search_and_revise(
     page.get_by_label("Summarise what the organisation does").fill("Data and AI for government")
     _continue(page)
     page.goto(f"/suppliers/{supplier.slug}/manage/")
-    assert page.locator("#pending-changes").get_by_text("Data and AI for government").is_visible()
+    expect(
+        page.locator("#pending-changes").get_by_text("Data and AI for government")
+    ).to_be_visible()
     assert_accessible(page)
     page.goto(f"/suppliers/{supplier.slug}/")
-    assert page.get_by_text("Data pipelines for government").first.is_visible()
+    expect(page.get_by_text("Data pipelines for government").first).to_be_visible()
     assert page.get_by_text("Data and AI for government").count() == 0
     assert_accessible(page)
 
     # The moderator approves the revision; now the new summary is live.
     mod_page.goto("/admin/suppliers/supplierforreview/")
     mod_page.get_by_role("link", name="Heron Data Co").click()
-    assert mod_page.locator("#differences").get_by_text("Data and AI for government").is_visible()
+    expect(
+        mod_page.locator("#differences").get_by_text("Data and AI for government")
+    ).to_be_visible()
     mod_page.get_by_role("button", name="Approve").click()
     mod_page.context.close()
     page.goto(f"/suppliers/{supplier.slug}/")
-    assert page.get_by_text("Data and AI for government").first.is_visible()
+    expect(page.get_by_text("Data and AI for government").first).to_be_visible()
     assert_accessible(page)

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.apps import apps
+from playwright.sync_api import expect
 
 from reporting import services
 from reporting.comparison import run_comparison
@@ -66,7 +67,7 @@ def test_report_query_accept_compare_scorecard(page, assert_accessible, sign_in,
     page.get_by_label("User satisfaction", exact=True).fill("4")
     page.get_by_label("Priority 1 incidents", exact=True).fill("1")
     page.get_by_role("button", name="Submit report").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert "between 0 and 100" in page.locator(".govuk-error-summary").inner_text()
     assert_accessible(page)
     page.get_by_label("Milestones delivered on time", exact=True).fill("55")

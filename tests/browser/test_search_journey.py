@@ -9,6 +9,8 @@ import io
 import os
 import re
 
+from playwright.sync_api import expect
+
 from suppliers.models import Shortlist
 from tests.suppliers.test_selectors import make_supplier
 
@@ -40,11 +42,11 @@ def test_find_filter_shortlist_compare_and_download(
     page.get_by_label("Search suppliers").fill("penetraton testing")
     page.get_by_role("button", name="Search", exact=True).click()
     results = page.locator("main ol")
-    assert results.get_by_role("link", name="Wren Secure", exact=True).is_visible()
-    assert results.get_by_role("link", name="Northgate Assurance", exact=True).is_visible()
+    expect(results.get_by_role("link", name="Wren Secure", exact=True)).to_be_visible()
+    expect(results.get_by_role("link", name="Northgate Assurance", exact=True)).to_be_visible()
     assert results.get_by_role("link", name="Kestrel Ledger Systems", exact=True).count() == 0
     assert "ordering" not in page.url  # a new search sorts by relevance
-    assert page.get_by_text("Capabilities: Penetration testing.").first.is_visible()
+    expect(page.get_by_text("Capabilities: Penetration testing.").first).to_be_visible()
     if os.environ.get("TECHMAP_SCREENSHOTS"):
         page.screenshot(path=os.environ["TECHMAP_SCREENSHOTS"] + "/search.png", full_page=True)
     assert_accessible(page)
@@ -52,23 +54,23 @@ def test_find_filter_shortlist_compare_and_download(
     # Narrow to London with the filter form.
     page.get_by_label("London").check()
     page.get_by_role("button", name="Apply filters").first.click()
-    assert "region=london" in page.url
-    assert results.get_by_role("link", name="Wren Secure", exact=True).is_visible()
+    expect(page).to_have_url(re.compile(r"region=london"))
+    expect(results.get_by_role("link", name="Wren Secure", exact=True)).to_be_visible()
     assert results.get_by_role("link", name="Northgate Assurance", exact=True).count() == 0
-    assert page.get_by_role("heading", name="Selected filters").is_visible()
+    expect(page.get_by_role("heading", name="Selected filters")).to_be_visible()
     assert_accessible(page)
     filtered_url = page.url
 
     # Shortlist it, with a note, into a new shortlist.
     page.get_by_role("link", name=re.compile(r"^Add to shortlist\s*:\s*Wren Secure")).click()
-    assert page.get_by_role("heading", name="Add to a shortlist").is_visible()
+    expect(page.get_by_role("heading", name="Add to a shortlist")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("A new shortlist").check()
     page.get_by_label("Name of the new shortlist").fill("Penetration testing, London")
     page.get_by_label("Note (optional)").fill("Holds Cyber Essentials Plus; NHS work.")
     page.get_by_role("button", name="Add to shortlist").click()
-    assert page.get_by_role("heading", name="Penetration testing, London").is_visible()
-    assert page.get_by_text("Holds Cyber Essentials Plus; NHS work.").is_visible()
+    expect(page.get_by_role("heading", name="Penetration testing, London")).to_be_visible()
+    expect(page.get_by_text("Holds Cyber Essentials Plus; NHS work.")).to_be_visible()
     assert_accessible(page)
     shortlist = Shortlist.objects.get(owner=civil_servant)
     assert "region=london" in shortlist.search_query
@@ -79,10 +81,10 @@ def test_find_filter_shortlist_compare_and_download(
     page.get_by_label("Compare Wren Secure").check()
     page.get_by_label("Compare Northgate Assurance").check()
     page.get_by_role("button", name="Compare selected suppliers").click()
-    assert page.get_by_role("heading", name="Compare suppliers").is_visible()
+    expect(page.get_by_role("heading", name="Compare suppliers")).to_be_visible()
     table = page.locator("table").first
-    assert table.get_by_role("link", name="Wren Secure").is_visible()
-    assert table.get_by_role("link", name="Northgate Assurance").is_visible()
+    expect(table.get_by_role("link", name="Wren Secure")).to_be_visible()
+    expect(table.get_by_role("link", name="Northgate Assurance")).to_be_visible()
     assert_accessible(page)
 
     # Download the shortlist for the record.
@@ -112,14 +114,17 @@ def test_a_misspelt_search_says_what_it_searched_and_offers_the_words_as_typed(
     )
     assert notice.locator("i").first.inner_text() == "kestrel ledger"
     results = page.locator("main ol")
-    assert results.get_by_role("link", name="Kestrel Ledger Systems", exact=True).is_visible()
-    assert page.get_by_role("heading", name="1 supplier found for ‘kestrel ledger’").is_visible()
+    expect(results.get_by_role("link", name="Kestrel Ledger Systems", exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="1 supplier found for ‘kestrel ledger’")
+    ).to_be_visible()
     assert_accessible(page)
 
     # The link searches the words exactly as typed.
     notice.get_by_role("link", name="Search instead for kestral leger").click()
-    assert "correct=false" in page.url and "q=kestral+leger" in page.url
+    expect(page).to_have_url(re.compile(r"correct=false"))
+    assert "q=kestral+leger" in page.url
     assert page.locator("#spelling-correction").count() == 0
-    assert page.get_by_text("No suppliers match your search.").is_visible()
+    expect(page.get_by_text("No suppliers match your search.")).to_be_visible()
     assert page.get_by_label("Search suppliers").input_value() == "kestral leger"
     assert_accessible(page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import PublicBody, User
 from tests import factories
@@ -30,16 +31,16 @@ def test_civil_servant_signs_up_confirms_signs_in_and_sees_their_home(
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm password").fill("something else")
     page.get_by_role("button", name="Create account").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(re.compile(r"^Error: "))
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/account/confirm-email/")
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     assert_accessible(page)
 
     # Follow the link in the email the outbox sent.
@@ -47,12 +48,12 @@ def test_civil_servant_signs_up_confirms_signs_in_and_sees_their_home(
     assert email.subject == "Techmap: Confirm your email address"
     link = re.search(r"https?://\S+/account/confirm-email/\S+", email.body).group(0)
     page.goto(link)
-    assert page.get_by_role("heading", name="Confirm your email address").is_visible()
+    expect(page.get_by_role("heading", name="Confirm your email address")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Confirm email address").click()
 
     page.wait_for_url("**/account/login/")
-    assert page.get_by_text(f"You have confirmed {EMAIL}.").is_visible()
+    expect(page.get_by_text(f"You have confirmed {EMAIL}.")).to_be_visible()
     assert_accessible(page)
     assert User.objects.get(email=EMAIL).is_civil_servant
 
@@ -68,11 +69,11 @@ def test_civil_servant_signs_up_confirms_signs_in_and_sees_their_home(
     page.get_by_role("button", name="Continue").click()
 
     page.wait_for_url("**/home/")
-    assert page.get_by_role("heading", name="Your Techmap", level=1).is_visible()
-    assert page.get_by_text("Cabinet Office").first.is_visible()
+    expect(page.get_by_role("heading", name="Your Techmap", level=1)).to_be_visible()
+    expect(page.get_by_text("Cabinet Office").first).to_be_visible()
     main = page.locator("main")
     for name in ("Search suppliers", "Your shortlists", "Early engagement", "Innovation den"):
-        assert main.get_by_role("link", name=name).is_visible()
+        expect(main.get_by_role("link", name=name)).to_be_visible()
     assert_accessible(page)
     assert User.objects.get(email=EMAIL).public_body.slug == "cabinet-office"
 
@@ -82,14 +83,14 @@ def test_sign_in_fixture_and_the_account_pages(page, assert_accessible, sign_in)
     sign_in(page, user)
     for path in ("/account/", "/account/email/", "/account/password/change/"):
         page.goto(path)
-        assert page.locator("h1").is_visible()
+        expect(page.locator("h1")).to_be_visible()
         assert_accessible(page)
 
 
 @pytest.mark.parametrize("path", ["/accessibility/", "/cookies/", "/privacy/", "/no-such-page/"])
 def test_shell_pages_are_accessible(page, assert_accessible, path):
     page.goto(path)
-    assert page.locator("h1").is_visible()
+    expect(page.locator("h1")).to_be_visible()
     assert_accessible(page)
 
 
@@ -103,4 +104,4 @@ def test_signing_in_and_out_works_without_javascript(new_page):
     page.wait_for_url(re.compile(r"/$"))
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/$"))
-    assert page.get_by_role("link", name="Sign in").first.is_visible()
+    expect(page.get_by_role("link", name="Sign in").first).to_be_visible()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+from playwright.sync_api import expect
+
 from suppliers.models import Region
 from tests.helpers import assert_no_raw_codes
 from tests.suppliers.test_selectors import make_supplier
@@ -66,7 +68,7 @@ def test_the_market_map_fits_1280_px_with_northern_ireland(page, assert_accessib
     )
     assert inside, "the Northern Ireland label is cut off"
     header = page.locator("#market-map-table thead th", has_text="Northern Ireland")
-    assert header.is_visible()
+    expect(header).to_be_visible()
     assert header.evaluate("h => h.getBoundingClientRect().right") <= 1280
     assert_accessible(page)
 
@@ -82,7 +84,7 @@ def test_the_market_map_is_a_stacked_table_at_375_px(page, assert_accessible):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert not page.locator("svg").first.is_visible()  # its numbers are all in the table
     cell = page.locator("#market-map-table td[data-label='Northern Ireland']").first
-    assert cell.is_visible()
+    expect(cell).to_be_visible()
     label = cell.evaluate("td => getComputedStyle(td, '::before').content")
     assert label == '"Northern Ireland"'
     box = cell.bounding_box()
