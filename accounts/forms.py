@@ -11,9 +11,11 @@ from allauth.account import forms as allauth_forms
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Size
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db.models import Case, Value, When
 
 from accounts.models import PublicBody
+from core.forms import GovukForm, GovukLengthMessages
 
 INVALID_EMAIL = "Enter an email address in the correct format, like name@example.com"
 PASSWORD_HINT = (
@@ -22,7 +24,7 @@ PASSWORD_HINT = (
 )
 
 
-class GovukFormMixin:
+class GovukFormMixin(GovukLengthMessages):
     """Set GOV.UK labels, hints and messages on the fields, and build the FormHelper.
 
     ``govuk_fields`` maps a field name to ``(label, hint, required_message)``; a
@@ -178,7 +180,7 @@ class AddEmailForm(GovukFormMixin, allauth_forms.AddEmailForm):
         self.setup_govuk()
 
 
-class PublicBodyForm(forms.Form):
+class PublicBodyForm(GovukForm):
     """A civil servant says which public body they work for.
 
     The bodies on the domains of the user's verified addresses come first: choosing one
@@ -222,9 +224,11 @@ class PublicBodyForm(forms.Form):
         )
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(GovukForm):
     """The beta banner's feedback (GOV.UK "give feedback" pattern); the rules are in
     ``services.feedback_send``, which also checks them."""
+
+    short_names = {"improve": "Your answer"}
 
     satisfaction = forms.ChoiceField(
         label="Overall, how do you feel about Techmap?",
@@ -248,10 +252,10 @@ class FeedbackForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["satisfaction"].choices = list(FEEDBACK_SATISFACTION.items())
-        self.fields["improve"].max_length = FEEDBACK_MAX_LENGTH
-        self.fields["improve"].error_messages["max_length"] = (
-            f"Your answer must be {FEEDBACK_MAX_LENGTH:,} characters or fewer"
-        )
+        # Set here, not on the field, as the limit is the service's (imported late).
+        improve = self.fields["improve"]
+        improve.max_length = FEEDBACK_MAX_LENGTH
+        improve.validators.append(MaxLengthValidator(FEEDBACK_MAX_LENGTH))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -16,6 +16,7 @@ from accounts import permissions, selectors
 from accounts.models import OutboundEmail, PublicBody, PublicBodyMembership, User
 from accounts.tasks import send_email
 from core.errors import DomainError
+from core.forms import too_long_message
 from core.tasks import enqueue_on_commit
 from core.validators import single_line
 
@@ -563,9 +564,7 @@ def feedback_send(
         raise DomainError({"satisfaction": "Select how you feel about the service"})
     improve = (improve or "").strip()
     if len(improve) > FEEDBACK_MAX_LENGTH:
-        raise DomainError(
-            {"improve": f"Your answer must be {FEEDBACK_MAX_LENGTH:,} characters or fewer"}
-        )
+        raise DomainError({"improve": too_long_message("Your answer", FEEDBACK_MAX_LENGTH)})
     page = page if re.fullmatch(r"/[\w\-./]{0,300}", page or "") and "//" not in page else ""
     who = actor.email if permissions.is_signed_in(actor) else "not signed in"
     body = (

@@ -20,18 +20,15 @@ from django.views.decorators.http import require_http_methods
 from accounts import permissions, tokens
 from accounts.models import ApiToken
 from core.errors import DomainError
-from core.forms import apply_domain_error
+from core.forms import GovukForm, apply_domain_error
 
 
-class TokenForm(forms.Form):
+class TokenForm(GovukForm):
     name = forms.CharField(
         label="Name",
         help_text="So you can tell your tokens apart, for example the system that uses it.",
         max_length=100,
-        error_messages={
-            "required": "Enter a name for the token",
-            "max_length": "Name must be 100 characters or fewer",
-        },
+        error_messages={"required": "Enter a name for the token"},
     )
     scope = forms.ChoiceField(
         label="What can the token do?",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import ApiToken, User
 from core.errors import DomainError
+from core.forms import too_long_message
 
 TOKEN_PREFIX = "tm_"
 # How many leading characters of a token are kept in clear, to tell tokens apart in lists.
@@ -47,8 +48,9 @@ def token_create(
     name = (name or "").strip()
     if not name:
         raise DomainError({"name": "Enter a name for the token."}, code="required")
-    if len(name) > ApiToken._meta.get_field("name").max_length:
-        raise DomainError({"name": "The name must be 100 characters or fewer."}, code="max_length")
+    limit = ApiToken._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise DomainError({"name": too_long_message("Name", limit)}, code="max_length")
     if scope not in ApiToken.Scope.values:
         raise DomainError({"scope": "Choose read only, or read and write."}, code="invalid_choice")
     # Lock the user's row so two concurrent creations cannot both pass the checks below.

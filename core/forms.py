@@ -9,6 +9,7 @@ from datetime import time
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from core.templatetags.govuk_time import format_govuk_time
 
@@ -98,20 +99,45 @@ def too_long_message(name: str, limit: int) -> str:
     return f"{name} must be {limit:,} characters or fewer"
 
 
+def max_length_of(field: forms.Field) -> int | None:
+    """The most characters ``field`` takes: its ``max_length``, else a MaxLengthValidator's."""
+    limits = [getattr(field, "max_length", None)] + [
+        v.limit_value for v in field.validators if isinstance(v, MaxLengthValidator)
+    ]
+    return min((limit for limit in limits if isinstance(limit, int)), default=None)
+
+
 class GovukLengthMessages:
     """Form mixin: every field with a ``max_length`` says so in GOV.UK words.
 
     The field is named by ``short_names[field name]`` (a label is often a whole question),
-    else by its label. Put it before ``forms.Form`` in the bases.
+    else by its label without "(optional)". Put it before the form class in the bases, or
+    use :class:`GovukForm` / :class:`GovukModelForm`. The messages are set when the form is
+    validated, so fields added after ``__init__`` (question pages, report metrics) get them
+    too; ``tests/core/test_every_form_length.py`` checks every form of the project.
     """
 
     short_names: dict[str, str] = {}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def length_name(self, name: str, field: forms.Field) -> str:
+        label = self.short_names.get(name) or str(field.label or name.replace("_", " "))
+        label = re.sub(r"\s*\(optional\)\s*$", "", label)
+        return label[:1].upper() + label[1:]
+
+    def full_clean(self) -> None:
         for name, field in self.fields.items():
-            limit = getattr(field, "max_length", None)
+            limit = max_length_of(field)
             if limit:
                 # Field.run_validators swaps this in for MaxLengthValidator's own message.
-                label = self.short_names.get(name) or str(field.label or name)
-                field.error_messages["max_length"] = too_long_message(label, limit)
+                field.error_messages["max_length"] = too_long_message(
+                    self.length_name(name, field), limit
+                )
+        super().full_clean()
+
+
+class GovukForm(GovukLengthMessages, forms.Form):
+    """The base of the project's forms: length limits in GOV.UK words."""
+
+
+class GovukModelForm(GovukLengthMessages, forms.ModelForm):
+    """The base of the project's model forms: length limits in GOV.UK words."""

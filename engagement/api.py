@@ -14,10 +14,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from core.api.pagination import SearchCursorPagination
 from core.api.permissions import ALLOW_ANY, AUTHENTICATED
 from core.api.views import ApiViewSet
 from engagement import exports, selectors
-from engagement.filters import EngagementRequestApiFilter, ResponseFilter
+from engagement.filters import EngagementRequestFilter, ResponseFilter
 from engagement.models import ClarificationQuestion, EngagementRequest
 from engagement.serializers import (
     EngagementRequestDetailSerializer,
@@ -33,7 +34,8 @@ TAGS = ["engagement"]
         summary="Early engagement requests",
         description="Open requests unless `status` says otherwise (`closed`, `all`). "
         '`q` takes web-search syntax ("quoted phrase", or, -word); `capability` codes, '
-        "`region` slugs and `help` may repeat.",
+        "`region` slugs and `help` may repeat. Misspelt words of `q` are corrected, and "
+        "`corrected_query` says so (`correct=false` searches `q` as typed).",
         tags=TAGS,
     ),
     retrieve=extend_schema(summary="One engagement request, with its published Q&A", tags=TAGS),
@@ -45,7 +47,8 @@ TAGS = ["engagement"]
 )
 class EngagementRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     action_permissions = {"list": ALLOW_ANY, "retrieve": ALLOW_ANY, "notice": ALLOW_ANY}
-    filterset_class = EngagementRequestApiFilter
+    filterset_class = EngagementRequestFilter
+    pagination_class = SearchCursorPagination  # says what q's search corrected
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):

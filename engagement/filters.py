@@ -11,6 +11,7 @@ from core.api.schema import documented_codes
 from core.search import TextSearch
 from engagement.models import EngagementRequest
 from engagement.search import SPEC
+from suppliers.filters import CorrectFilter
 from suppliers.models import Capability, Region
 
 STATUS_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]
@@ -91,12 +92,19 @@ class EngagementRequestFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    # The page corrects misspelt words and says so ("Showing results for …").
+    # The page and the API correct misspelt words and say so ("Showing results for …",
+    # ``corrected_query``).
     correct_spelling = True
+    # ?correct=false searches the words as typed ("Search instead for …"); read by filter_q.
+    correct = CorrectFilter(
+        method="filter_correct",
+        label="Spelling correction",
+        help_text="false: search the words as typed, without spelling correction.",
+    )
 
     class Meta:
         model = EngagementRequest
-        fields = ["q", "status", "capability", "region", "public_body", "help"]
+        fields = ["q", "status", "capability", "region", "public_body", "help", "correct"]
 
     def __init__(self, data=None, *args, **kwargs):
         # Open requests unless asked otherwise.
@@ -108,12 +116,16 @@ class EngagementRequestFilter(django_filters.FilterSet):
         self.text_search = TextSearch(SPEC, "")
 
     def filter_q(self, queryset, name, value):
-        # ?correct=false searches the words as typed ("Search instead for …").
-        correct_spelling = self.correct_spelling and (self.data or {}).get("correct") != "false"
+        correct_spelling = (
+            self.correct_spelling and self.form.cleaned_data.get("correct") is not False
+        )
         # Facet counts reuse the page's TextSearch (one spelling check per page).
         if not self.text_search.same_words(value, correct_spelling=correct_spelling):
             self.text_search = TextSearch(SPEC, value, correct_spelling=correct_spelling)
         return search(queryset, self.text_search)
+
+    def filter_correct(self, queryset, name, value):
+        return queryset  # how filter_q searches, not a filter of its own
 
     def filter_status(self, queryset, name, value):
         if value == "open":
@@ -132,12 +144,6 @@ class EngagementRequestFilter(django_filters.FilterSet):
             "engagementrequest_id"
         )
         return queryset.filter(pk__in=ids)
-
-
-class EngagementRequestApiFilter(EngagementRequestFilter):
-    """The API's: the words as given (it has no field yet to say what it corrected)."""
-
-    correct_spelling = False
 
 
 class _IdFilter(django_filters.NumberFilter):

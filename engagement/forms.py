@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import PublicBody
-from core.forms import GovukLengthMessages, GovukTimeField
+from core.forms import GovukForm, GovukTimeField
 from core.validators import no_line_breaks
 from engagement.models import AlertPreference, EngagementRequest, SupplierResponse
 from suppliers.models import Capability, Region
@@ -44,7 +44,7 @@ SHORT_NAMES = {
 }
 
 
-class Form(GovukLengthMessages, forms.Form):
+class Form(GovukForm):
     """An engagement form: length limits in GOV.UK words (core.forms)."""
 
     short_names = SHORT_NAMES

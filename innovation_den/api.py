@@ -11,9 +11,10 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.routers import SimpleRouter
 
+from core.api.pagination import SearchCursorPagination
 from core.api.views import ReadOnlyApiViewSet
 from innovation_den import selectors
-from innovation_den.filters import LessonApiFilter, ProposalFilter
+from innovation_den.filters import LessonFilter, ProposalFilter
 from innovation_den.models import Proposal, ProposalPartner
 from innovation_den.serializers import DenLessonSerializer, DenProposalSerializer
 
@@ -63,14 +64,16 @@ class ProposalViewSet(ReadOnlyApiViewSet):
         summary="The lessons-learned library",
         description="Every evaluated trial, whether it met its criteria or not. Filter by "
         "`outcome` (met, partly_met, not_met), `capability` code and `public_body` slug; "
-        "`q` is a full-text search.",
+        "`q` is a full-text search; misspelt words are corrected, and `corrected_query` says "
+        "so (`correct=false` searches `q` as typed).",
         tags=["den"],
     ),
     retrieve=extend_schema(summary="One lesson", tags=["den"]),
 )
 class LessonViewSet(ReadOnlyApiViewSet):
     serializer_class = DenLessonSerializer
-    filterset_class = LessonApiFilter
+    filterset_class = LessonFilter
+    pagination_class = SearchCursorPagination  # says what q's search corrected
 
     def get_queryset(self):
         return (

@@ -10,6 +10,7 @@ from core.api.schema import documented_codes
 from core.search import TextSearch
 from innovation_den.models import Proposal
 from innovation_den.search import SPEC
+from suppliers.filters import CorrectFilter
 from suppliers.models import Capability
 
 
@@ -62,8 +63,10 @@ class ProposalFilter(django_filters.FilterSet):
         self.text_search = TextSearch(SPEC, "")
 
     def filter_q(self, queryset, name, value):
-        # ?correct=false searches the words as typed ("Search instead for …").
-        correct_spelling = self.correct_spelling and (self.data or {}).get("correct") != "false"
+        # ?correct=false (LessonFilter's) searches the words as typed.
+        correct_spelling = (
+            self.correct_spelling and self.form.cleaned_data.get("correct") is not False
+        )
         # Facet counts reuse the page's TextSearch (one spelling check per page).
         if not self.text_search.same_words(value, correct_spelling=correct_spelling):
             self.text_search = TextSearch(SPEC, value, correct_spelling=correct_spelling)
@@ -74,17 +77,22 @@ class LessonFilter(ProposalFilter):
     """The lessons-learned library: evaluated trials by capability, body and outcome."""
 
     outcome = django_filters.ChoiceFilter(choices=Proposal.Outcome.choices, label="Outcome")
+    # The page and the API correct misspelt words and say so ("Showing results for …",
+    # ``corrected_query``).
     correct_spelling = True
+    # ?correct=false searches the words as typed ("Search instead for …"); read by filter_q.
+    correct = CorrectFilter(
+        method="filter_correct",
+        label="Spelling correction",
+        help_text="false: search the words as typed, without spelling correction.",
+    )
     # Every lesson is evaluated: the lifecycle status is not a filter here (removed from the
     # class, not only from instances, so the API schema does not offer it either).
     status = None
 
     class Meta:
         model = Proposal
-        fields = ["q", "capability", "public_body", "outcome"]
+        fields = ["q", "capability", "public_body", "outcome", "correct"]
 
-
-class LessonApiFilter(LessonFilter):
-    """The API's: the words as given (it has no field yet to say what it corrected)."""
-
-    correct_spelling = False
+    def filter_correct(self, queryset, name, value):
+        return queryset  # how filter_q searches, not a filter of its own

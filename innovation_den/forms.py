@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from accounts.models import PublicBody
 from accounts.permissions import is_civil_servant
+from core.forms import GovukForm
 from core.validators import no_line_breaks
 from innovation_den.models import (
     HYPOTHESIS_HELP,
@@ -33,7 +34,9 @@ def _helper(*fields, submit: str = "Continue", form_tag: bool = True) -> FormHel
     return helper
 
 
-class ProposalForm(forms.Form):
+class ProposalForm(GovukForm):
+    short_names = {"sponsor_email": "Sponsor's email address"}
+
     title = forms.CharField(
         max_length=200,
         validators=[no_line_breaks],  # it goes into email subjects
@@ -137,7 +140,7 @@ class ProposalForm(forms.Form):
         self.helper = _helper(*fields, submit="Save proposal")
 
 
-class SuccessCriterionForm(forms.Form):
+class SuccessCriterionForm(GovukForm):
     description = forms.CharField(
         label="Success criterion",
         max_length=300,
@@ -165,7 +168,7 @@ class SuccessCriterionForm(forms.Form):
         )
 
 
-class StopCriterionForm(forms.Form):
+class StopCriterionForm(GovukForm):
     description = forms.CharField(
         label="Stop criterion",
         max_length=300,
@@ -178,7 +181,7 @@ class StopCriterionForm(forms.Form):
         self.helper = _helper(Field.text("description"), submit="Add stop criterion")
 
 
-class RiskForm(forms.Form):
+class RiskForm(GovukForm):
     description = forms.CharField(
         label="Risk", max_length=300, error_messages={"required": "Describe the risk."}
     )
@@ -196,11 +199,11 @@ class RiskForm(forms.Form):
         )
 
 
-class PartnerSearchForm(forms.Form):
+class PartnerSearchForm(GovukForm):
     q = forms.CharField(label="Supplier name", max_length=200, required=False)
 
 
-class StartReviewForm(forms.Form):
+class StartReviewForm(GovukForm):
     review_round = forms.ModelChoiceField(
         queryset=ReviewRound.objects.filter(closed_at__isnull=True),
         label="Review round",
@@ -216,7 +219,7 @@ class StartReviewForm(forms.Form):
 SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(GovukForm):
     """One score (1 to 5) and one comment per den criterion."""
 
     def __init__(self, *args, **kwargs):
@@ -246,7 +249,7 @@ class ReviewForm(forms.Form):
         self.helper = _helper(*layout, submit="Submit scores")
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(GovukForm):
     decision = forms.ChoiceField(
         label="Decision",
         choices=[("accept", "Accept the trial"), ("decline", "Decline the trial")],
@@ -269,7 +272,7 @@ class DecisionForm(forms.Form):
         )
 
 
-class ProgressNoteForm(forms.Form):
+class ProgressNoteForm(GovukForm):
     body = forms.CharField(
         label="Progress note",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -282,7 +285,7 @@ class ProgressNoteForm(forms.Form):
         self.helper = _helper(Field.textarea("body"), submit="Add progress note")
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(GovukForm):
     """For each success criterion the result and whether it was met; then the lessons."""
 
     def __init__(self, *args, criteria, **kwargs):
@@ -333,8 +336,10 @@ class EvaluationForm(forms.Form):
         return {c.pk: (data[f"result_{c.pk}"], data[f"met_{c.pk}"] == "yes") for c in self.criteria}
 
 
-class GraduateForm(forms.Form):
+class GraduateForm(GovukForm):
     """Link a graduated trial to what followed: a request, a contract or a web address."""
+
+    short_names = {"contract_ocid": "The contract's ocid", "graduation_url": "The web address"}
 
     engagement_request = forms.IntegerField(
         label="Engagement request number (optional)",
@@ -394,7 +399,7 @@ class GraduateForm(forms.Form):
         return found
 
 
-class CloseForm(forms.Form):
+class CloseForm(GovukForm):
     reason = forms.CharField(
         label="Why the trial is closing (optional)",
         required=False,
@@ -406,7 +411,9 @@ class CloseForm(forms.Form):
         self.helper = _helper(Field.textarea("reason"), submit="Close the trial")
 
 
-class ReviewRoundForm(forms.Form):
+class ReviewRoundForm(GovukForm):
+    short_names = {"name": "The name"}
+
     name = forms.CharField(
         label="Name of the round",
         max_length=150,
@@ -419,7 +426,7 @@ class ReviewRoundForm(forms.Form):
         self.helper = _helper(Field.text("name", field_width=20), submit="Open round")
 
 
-class PanelMemberForm(forms.Form):
+class PanelMemberForm(GovukForm):
     reviewer_email = forms.EmailField(
         label="Email address of a civil servant",
         error_messages={

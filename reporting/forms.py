@@ -11,6 +11,7 @@ from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.forms import GovukForm
 from core.validators import no_line_breaks
 from reporting.models import Contract, MetricDefinition, Rating, ReportingScheme, Unit
 from reporting.periods import period_code, period_label
@@ -40,7 +41,7 @@ def metric_hint(metric: MetricDefinition) -> str:
     return " ".join(parts)
 
 
-class ReportForm(forms.Form):
+class ReportForm(GovukForm):
     """A quarter's report, generated from the scheme: for each metric a value (radios for
     the UK9 rating, a text input otherwise) and an optional comment."""
 
@@ -132,7 +133,8 @@ def report_initial(report) -> dict:
     return initial
 
 
-class QueryForm(forms.Form):
+class QueryForm(GovukForm):
+    short_names = {"reason": "What is wrong"}
     reason = forms.CharField(
         label="What is wrong with the report?",
         help_text="The supplier sees this and can reply or correct the report.",
@@ -151,7 +153,8 @@ class QueryForm(forms.Form):
         )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(GovukForm):
+    short_names = {"message": "Your reply"}
     message = forms.CharField(
         label="Your reply to the buyer",
         max_length=5000,
@@ -168,7 +171,7 @@ class ReplyForm(forms.Form):
         )
 
 
-class CsvUploadForm(forms.Form):
+class CsvUploadForm(GovukForm):
     file = forms.FileField(
         label="Upload a CSV file",
         help_text="One row per contract and quarter. At most 50,000 rows, 20 MB.",
@@ -192,7 +195,9 @@ class CsvUploadForm(forms.Form):
         return upload
 
 
-class ContractForm(forms.Form):
+class ContractForm(GovukForm):
+    short_names = {"ocid": "The ocid"}
+
     ocid = forms.CharField(
         label="Open contracting id (ocid)",
         help_text="From the contract's notice on Find a Tender, like ocds-h6vhtk-04f1c2.",

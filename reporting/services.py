@@ -33,6 +33,7 @@ from accounts.models import PublicBody, User
 from accounts.permissions import is_moderator
 from accounts.services import email_queue
 from core.errors import DomainError
+from core.forms import too_long_message
 from core.tasks import enqueue
 from reporting import permissions
 from reporting.comparison import mark_periods_changed
@@ -882,7 +883,7 @@ def report_query(*, actor: User, report: ContractReport, reason: str) -> Contrac
     if not reason:
         raise DomainError({"reason": "Say what is wrong with the report."})
     if len(reason) > 5000:
-        raise DomainError({"reason": "The reason must be 5000 characters or fewer."})
+        raise DomainError({"reason": too_long_message("What is wrong", 5000)})
     with transaction.atomic():
         report = ContractReport.objects.select_for_update().get(pk=report.pk)
         report.status = ContractReport.Status.QUERIED
@@ -917,7 +918,7 @@ def report_reply(*, actor: User, report: ContractReport, message: str) -> Contra
     if not message:
         raise DomainError({"message": "Enter your reply."})
     if len(message) > 5000:
-        raise DomainError({"message": "The reply must be 5000 characters or fewer."})
+        raise DomainError({"message": too_long_message("Your reply", 5000)})
     with transaction.atomic():
         report = ContractReport.objects.select_for_update().get(pk=report.pk)
         if report.status != ContractReport.Status.QUERIED:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from core.forms import too_long_message
 from reporting.models import MetricDefinition, Rating, ReportValue, Unit
 
 # What the value column (numeric(max_digits, decimal_places)) can store, read from the model
@@ -195,7 +196,7 @@ def clean_values(
             continue
         if len(comment) > 2000:
             result.errors[code] = Problem(
-                "invalid", f"The comment on {metric.name} must be 2000 characters or fewer."
+                "invalid", too_long_message(f"Comment on {lower_first(metric.name)}", 2000)
             )
             continue
         try:

@@ -37,6 +37,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.permissions import is_moderator
+from core.api.pagination import corrected_query
 from core.api.permissions import ALLOW_ANY, AUTHENTICATED
 from core.api.views import ApiView, ApiViewSet, ReadOnlyApiViewSet
 from core.csv import csv_lines as write_csv_lines
@@ -376,9 +377,7 @@ class SupplierViewSet(ReadOnlyApiViewSet):
             "results": SupplierListSerializer(
                 suppliers, many=True, context={"request": request}
             ).data,
-            "corrected_query": correction.corrected
-            if (correction := filterset.search.correction)
-            else None,
+            "corrected_query": corrected_query(filterset.search.correction),
         }
         if query.get("facets") == "true":
             data["facets"] = _facets_data(filterset.search.facets(), refdata)

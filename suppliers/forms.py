@@ -10,6 +10,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Size
 from django import forms
 
+from core.forms import GovukForm
 from suppliers.models import Shortlist
 from suppliers.services import SHORTLIST_DESCRIPTION_MAX_LENGTH, SHORTLIST_NOTE_MAX_LENGTH
 
@@ -25,17 +26,16 @@ def _helper(*fields) -> FormHelper:
     return helper
 
 
-class ShortlistForm(forms.Form):
+class ShortlistForm(GovukForm):
     """Create or rename a shortlist."""
+
+    short_names = {"name": "Name"}
 
     name = forms.CharField(
         label="Name of the shortlist",
         help_text="For example, ‘Cyber security discovery, March’",
         max_length=NAME_MAX_LENGTH,
-        error_messages={
-            "required": "Enter a name for the shortlist",
-            "max_length": f"The name must be {NAME_MAX_LENGTH} characters or fewer",
-        },
+        error_messages={"required": "Enter a name for the shortlist"},
     )
     description = forms.CharField(
         label="Description (optional)",
@@ -43,10 +43,6 @@ class ShortlistForm(forms.Form):
         required=False,
         max_length=SHORTLIST_DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "max_length": f"The description must be {SHORTLIST_DESCRIPTION_MAX_LENGTH:,} "
-            "characters or fewer"
-        },
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -57,8 +53,10 @@ class ShortlistForm(forms.Form):
         )
 
 
-class ShortlistAddForm(forms.Form):
+class ShortlistAddForm(GovukForm):
     """Add one supplier to an existing shortlist or a new one, with a note."""
+
+    short_names = {"new_name": "Name", "search": "The search"}
 
     shortlist = forms.ChoiceField(
         label="Which shortlist?",
@@ -73,7 +71,6 @@ class ShortlistAddForm(forms.Form):
         help_text="Only if you chose a new shortlist",
         required=False,
         max_length=NAME_MAX_LENGTH,
-        error_messages={"max_length": f"The name must be {NAME_MAX_LENGTH} characters or fewer"},
     )
     note = forms.CharField(
         label="Note (optional)",
@@ -81,9 +78,6 @@ class ShortlistAddForm(forms.Form):
         required=False,
         max_length=SHORTLIST_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={
-            "max_length": f"The note must be {SHORTLIST_NOTE_MAX_LENGTH:,} characters or fewer"
-        },
     )
     search = forms.CharField(required=False, widget=forms.HiddenInput, max_length=4000)
 
@@ -108,16 +102,13 @@ class ShortlistAddForm(forms.Form):
         return data
 
 
-class EntryNoteForm(forms.Form):
+class EntryNoteForm(GovukForm):
     note = forms.CharField(
         label="Note",
         help_text="Only you can see it, and it is in the CSV download.",
         required=False,
         max_length=SHORTLIST_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={
-            "max_length": f"The note must be {SHORTLIST_NOTE_MAX_LENGTH:,} characters or fewer"
-        },
     )
 
     def __init__(self, *args, **kwargs) -> None:

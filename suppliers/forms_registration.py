@@ -11,6 +11,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Size
 from django import forms
 
+from core.forms import GovukForm, GovukModelForm
 from core.validators import no_line_breaks
 from suppliers.models import SupplierMembership
 
@@ -23,7 +24,7 @@ def _helper(*fields) -> FormHelper:
     return helper
 
 
-class InviteForm(forms.Form):
+class InviteForm(GovukForm):
     email = forms.EmailField(
         label="Email address",
         help_text="They will need a Techmap account with this email address to accept.",
@@ -51,7 +52,7 @@ class InviteForm(forms.Form):
         )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(GovukForm):
     """The reason a moderator gives for a decision (admin's intermediate page)."""
 
     reason = forms.CharField(
@@ -88,7 +89,20 @@ class CompaniesHouseNumberField(forms.CharField):
         return normalise_company_number(value) if value else value
 
 
-class CompaniesHouseNumberForm(forms.Form):
+# How a too-long message names each field (the labels are questions).
+SHORT_NAMES = {
+    "name": "Organisation name",
+    "companies_house_number": "Companies House number",
+    "website": "Website",
+    "summary": "Summary",
+    "description": "Description",
+    "contact_name": "Name",
+    "contact_phone": "Telephone",
+}
+
+
+class CompaniesHouseNumberForm(GovukForm):
+    short_names = SHORT_NAMES
     companies_house_number = CompaniesHouseNumberField(
         label="What is the organisation's Companies House number?",
         help_text="8 characters, for example 01234567 or SC123456.",
@@ -109,8 +123,10 @@ def _year_choices_max() -> int:
     return timezone.now().year
 
 
-class StepForm(forms.Form):
+class StepForm(GovukForm):
     """A question page's form; ``STEPS`` says which fields each page has."""
+
+    short_names = SHORT_NAMES
 
     heading = ""
 
@@ -144,10 +160,7 @@ def _name_fields():
             label="What is the organisation's name?",
             max_length=200,
             validators=[no_line_breaks],  # it goes into email subjects
-            error_messages={
-                "required": "Enter the organisation's name",
-                "max_length": "The name must be 200 characters or fewer",
-            },
+            error_messages={"required": "Enter the organisation's name"},
         )
     }
 
@@ -172,10 +185,7 @@ def _summary_fields():
             help_text="In 250 characters or fewer. Civil servants see this in search results.",
             max_length=250,
             widget=forms.Textarea(attrs={"rows": 3}),
-            error_messages={
-                "required": "Enter a summary of what the organisation does",
-                "max_length": "The summary must be 250 characters or fewer",
-            },
+            error_messages={"required": "Enter a summary of what the organisation does"},
         )
     }
 
@@ -406,7 +416,7 @@ STEPS: dict[str, dict] = {
 }
 
 
-class CaseStudyForm(forms.ModelForm):
+class CaseStudyForm(GovukModelForm):
     class Meta:
         model = CaseStudy
         fields = ("title", "client_type", "client_name", "summary", "outcome", "year")

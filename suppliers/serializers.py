@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from core.api.pagination import CORRECTED_QUERY_DESCRIPTION
 from core.validators import no_line_breaks
 from suppliers import companies_house, rules
 from suppliers.companies_house import normalise_company_number
@@ -316,8 +317,7 @@ class SupplierPageSerializer(serializers.Serializer):
     results = SupplierListSerializer(many=True)
     corrected_query = serializers.CharField(
         allow_null=True,
-        help_text='The words searched when some of `q` were misspelt ("kestrel ledger" for '
-        '"kestral leger"), else null. Send `correct=false` to search `q` as typed.',
+        help_text=CORRECTED_QUERY_DESCRIPTION,
     )
     facets = FacetsSerializer(
         required=False,

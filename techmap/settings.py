@@ -446,7 +446,7 @@ API_THROTTLE_TOKEN = env("API_THROTTLE_TOKEN", "100000/minute" if TESTING else "
 NUM_PROXIES = int(env("NUM_PROXIES", "0") or 0)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend"],
     # Bearer first: its WWW-Authenticate header makes a missing login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",

@@ -8,6 +8,8 @@
   or takes a key space of its own.
 - ``assert_no_raw_codes(html)``: a page shows names, not the codes behind them (size bands,
   region codes, capability slugs). The browser tests run it on every page they load.
+- ``broken_error_summary_links(html)``: an error summary's links that go to no element
+  (GOV.UK: each goes to its field, a set of radios to the first radio).
 
 Each test run (and each xdist worker in it) also has its own cache key prefix, set by the
 pytest plugin in ``techmap/testing.py`` before any test runs: see ``cache_key_prefix`` there.
@@ -205,3 +207,34 @@ def assert_no_raw_codes(html: str) -> None:
     assert not found, "raw codes shown to people (code → name): " + "; ".join(
         f"{code!r} → {names[code]!r} in {text[:120]!r}" for code, text in found
     )
+
+
+def broken_error_summary_links(html: str) -> list[str]:
+    """The ``#id`` links of the page's error summaries whose id no element has."""
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.ids: set[str] = set()
+            self.links: list[str] = []
+            self.summary_depth = 0  # div levels inside an error summary
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if attrs.get("id"):
+                self.ids.add(attrs["id"])
+            if tag == "div" and (
+                self.summary_depth or "govuk-error-summary" in (attrs.get("class") or "").split()
+            ):
+                self.summary_depth += 1
+            href = attrs.get("href") or ""
+            if tag == "a" and self.summary_depth and href.startswith("#"):
+                self.links.append(href)
+
+        def handle_endtag(self, tag):
+            if tag == "div" and self.summary_depth:
+                self.summary_depth -= 1
+
+    reader = Reader()
+    reader.feed(html)
+    return [link for link in reader.links if link[1:] not in reader.ids]

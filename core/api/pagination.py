@@ -8,7 +8,7 @@ import datetime as dt
 import decimal
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist
@@ -20,6 +20,9 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.querystring import MAX_QUERY_VALUE_LENGTH
+
+if TYPE_CHECKING:
+    from core.search import Correction
 
 
 def _encode_value(value: Any) -> Any:
@@ -305,6 +308,47 @@ class CursorPagination(pagination.CursorPagination):
                 },
             },
         ]
+
+
+CORRECTED_QUERY_DESCRIPTION = (
+    'The words searched when some of `q` were misspelt ("kestrel ledger" for "kestral '
+    'leger"), else null. Send `correct=false` to search `q` as typed.'
+)
+
+
+def corrected_query(correction: Correction | None) -> str | None:
+    """A search list's ``corrected_query``: the words searched when ``q`` was corrected."""
+    return correction.corrected if correction else None
+
+
+class SearchCursorPagination(CursorPagination):
+    """The pages of a list whose ``q`` searches through the shared engine (core.search):
+    each page also says what the search corrected, in ``corrected_query``, as
+    /api/v1/suppliers/ does. The view's FilterSet keeps its search as ``text_search``
+    (a :class:`core.search.TextSearch`), read from the view where
+    :class:`core.api.filters.FilterBackend` put the FilterSet."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        search = getattr(getattr(view, "filterset", None), "text_search", None)
+        # Already worked out when the rows were filtered: no query of its own.
+        self.correction = search.correction if search is not None else None
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["corrected_query"] = corrected_query(self.correction)
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        page = super().get_paginated_response_schema(schema)
+        page["required"].append("corrected_query")
+        page["properties"]["corrected_query"] = {
+            "type": "string",
+            "nullable": True,
+            "description": CORRECTED_QUERY_DESCRIPTION,
+            "example": None,
+        }
+        return page
 
 
 def page_link(request, **params: Any) -> str:

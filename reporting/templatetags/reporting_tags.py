@@ -87,15 +87,6 @@ def get(mapping, key):
 
 
 @register.filter
-def error_anchor(bound_field) -> str:
-    """The id an error summary entry links to: a field's own, or for radios (drawn by
-    crispy-forms-gds as ``<id>_1``, ``<id>_2``…) the first radio's."""
-    if getattr(bound_field.field.widget, "input_type", "") == "radio":
-        return f"{bound_field.auto_id}_1"
-    return bound_field.auto_id
-
-
-@register.filter
 def rank_of(result, metric_id):
     """A ContractResult's percentile rank for one metric (None when not ranked)."""
     return result.rank_of(metric_id) if result else None

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.services import email_queue
 from core.errors import DomainError
+from core.forms import too_long_message
 from suppliers import permissions
 from suppliers.companies_house import normalise_company_number
 from suppliers.models import Supplier, SupplierClaim, SupplierMembership
@@ -70,7 +71,7 @@ def _clean_name(name: str) -> str:
     if not name:
         raise DomainError({"name": "Enter the organisation's name"})
     if len(name) > NAME_MAX_LENGTH or "\x00" in name:
-        raise DomainError({"name": "The name must be 200 characters or fewer"})
+        raise DomainError({"name": too_long_message("Organisation name", NAME_MAX_LENGTH)})
     return name
 
 

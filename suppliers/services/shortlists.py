@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.forms import too_long_message
 from suppliers import permissions
 from suppliers.filters import clean_search_query
 from suppliers.models import (
@@ -43,7 +44,7 @@ def _clean_shortlist_name(name: str, *, owner, exclude_pk: int | None = None) ->
         raise DomainError({"name": "Enter a name for the shortlist."})
     limit = Shortlist._meta.get_field("name").max_length
     if len(name) > limit:
-        raise DomainError({"name": f"The name must be {limit} characters or fewer."})
+        raise DomainError({"name": too_long_message("Name", limit)})
     if "\x00" in name:
         raise DomainError({"name": "The name contains characters that are not allowed."})
     clash = Shortlist.objects.filter(owner=owner, name__iexact=name)
@@ -59,7 +60,7 @@ def _clean_text(value: str, *, field: str, limit: int) -> str:
     if "\x00" in value:
         raise DomainError({field: "This contains characters that are not allowed."})
     if len(value) > limit:
-        raise DomainError({field: f"This must be {limit:,} characters or fewer."})
+        raise DomainError({field: too_long_message(field.capitalize(), limit)})
     return value
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts import services
 from accounts.models import OutboundEmail
 from core.errors import DomainError
-from tests.helpers import unique_ip
+from tests.helpers import broken_error_summary_links, unique_ip
 
 pytestmark = pytest.mark.django_db
 URL = "/feedback/"
@@ -68,6 +68,8 @@ def test_bad_feedback_gets_a_clear_message_and_sends_nothing(client, data, messa
     html = response.content.decode()
     assert "There is a problem" in html
     assert message in html
+    # Each summary entry goes to its field: the satisfaction radios' first radio.
+    assert not broken_error_summary_links(html)
     assert not OutboundEmail.objects.exists()
 
 

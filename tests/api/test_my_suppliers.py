@@ -264,7 +264,10 @@ def test_a_registration_with_a_bad_profile_value_leaves_nothing(owner, client_fo
     response = client.post(
         "/api/v1/my/suppliers/", {**NEW_SUPPLIER, "summary": "x" * 251}, format="json"
     )
-    assert "summary" in assert_error(response, 400)["fields"]
+    # Too long: a stable code, and a message that gives the limit.
+    assert assert_error(response, 400)["fields"]["summary"] == [
+        {"code": "max_length", "message": "Ensure this field has no more than 250 characters."}
+    ]
     factories.SupplierFactory(companies_house_number="SC123456")
     error = assert_error(client.post("/api/v1/my/suppliers/", NEW_SUPPLIER, format="json"), 409)
     assert "companies_house_number" in error["fields"]

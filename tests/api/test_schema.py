@@ -306,3 +306,26 @@ def test_only_lists_that_page_are_documented_as_pages(schema):
             and ok["schema"]["$ref"].split("/")[-1].startswith("Paginated")
         ):
             assert "cursor" in names, (method, path)
+
+
+def test_every_list_that_corrects_spelling_documents_what_it_corrected(schema):
+    """A list whose search corrects spelling (it takes `correct`) says what it corrected in
+    `corrected_query`, documented as the suppliers list does."""
+    correcting = []
+    for path, method, operation in _operations(schema):
+        names = {p["name"] for p in operation.get("parameters", [])}
+        if method != "get" or "correct" not in names:
+            continue
+        assert "q" in names, path
+        page = _resolve(
+            schema, operation["responses"]["200"]["content"]["application/json"]["schema"]
+        )
+        field = _resolve(schema, page["properties"].get("corrected_query", {}))
+        assert field.get("type") == "string" and field.get("nullable"), path
+        assert "misspelt" in field["description"], path
+        correcting.append(path)
+    assert {
+        "/api/v1/suppliers/",
+        "/api/v1/engagement-requests/",
+        "/api/v1/den/lessons/",
+    } <= set(correcting)

@@ -8,8 +8,9 @@ Every test in tests/browser/ is marked ``browser``. Fixtures:
 - ``new_page(**context_options)``: another such page in a browser context of its own
   (another person, or ``java_script_enabled=False``); closed at the end of the test.
 - Site-wide checks on every page load of those pages, failing the test at teardown: no
-  element id used twice, no raw code (size band, region code, capability slug) shown
-  where its name belongs (``tests.helpers.assert_no_raw_codes``).
+  element id used twice, no error summary link to a missing id, no raw code (size band,
+  region code, capability slug) shown where its name belongs
+  (``tests.helpers.assert_no_raw_codes``).
 - ``assert_accessible(page)``: runs axe-core on the current page and fails listing
   every violation tagged wcag2a, wcag2aa, wcag21aa or wcag22aa.
 - ``assert_accessible_at_widths(page)``: the same at 375 and 1280 px wide (``WIDTHS``),
@@ -148,24 +149,32 @@ def _browser(django_db_setup, django_db_blocker) -> Iterator[object]:
 
 
 # Every element id on a page, once: a label's for=, an error summary's link and aria-* all
-# find their element by id, and a repeated one points them at the wrong element. One call
-# returns the repeated ids and the page's HTML, so both come from the same document.
+# find their element by id, and a repeated one points them at the wrong element; and every
+# error summary link goes to an element (a set of radios: its first radio). One call
+# returns the repeated ids, the broken links and the page's HTML, from the same document.
 PAGE_STATE_JS = """() => {
   const counts = new Map();
   for (const element of document.querySelectorAll("[id]")) {
     counts.set(element.id, (counts.get(element.id) || 0) + 1);
   }
-  return [[...counts].filter(([, count]) => count > 1), document.documentElement.outerHTML];
+  const broken = [...document.querySelectorAll(".govuk-error-summary a[href^='#']")]
+    .map((link) => link.getAttribute("href").slice(1))
+    .filter((id) => !document.getElementById(id));
+  return [
+    [...counts].filter(([, count]) => count > 1), broken, document.documentElement.outerHTML,
+  ];
 }"""
 
 
 def page_problems(page) -> list[str]:
-    """What the site-wide checks find on the page as it is: repeated element ids, and raw
+    """What the site-wide checks find on the page as it is: repeated element ids, error
+    summary links to no element, and raw
     codes shown where a name belongs (``tests.helpers.assert_no_raw_codes``)."""
     from tests.helpers import assert_no_raw_codes
 
-    repeated, html = page.evaluate(PAGE_STATE_JS)
+    repeated, broken, html = page.evaluate(PAGE_STATE_JS)
     problems = [f"id {element_id!r} is on {count} elements" for element_id, count in repeated]
+    problems += [f"the error summary links to #{target}, which no element has" for target in broken]
     try:
         assert_no_raw_codes(html)
     except AssertionError as error:

@@ -28,7 +28,8 @@ def test_published_requests_are_public(request, client, open_request, draft, who
     got = client.get(REQUESTS)
     assert got.status_code == 200
     body = got.json()
-    assert set(body) == {"next", "previous", "results"}
+    assert set(body) == {"next", "previous", "results", "corrected_query"}
+    assert body["corrected_query"] is None  # no q: nothing to correct
     assert [r["id"] for r in body["results"]] == [open_request.pk]  # never the draft
     item = body["results"][0]
     assert item["reference"] == open_request.reference

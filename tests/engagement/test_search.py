@@ -63,6 +63,22 @@ def test_a_misspelt_word_is_corrected_and_explained(client, listed):
     assert _titles(got) == [] and "Showing results for" not in got.content.decode()
 
 
+def test_the_api_corrects_the_same_way_and_says_so(client, listed):
+    got = client.get("/api/v1/engagement-requests/", {"q": "ransomwear"}).json()
+    assert got["corrected_query"] == "ransomware"
+    assert [row["title"] for row in got["results"]] == ["Ransomware recovery drills"]
+    # As typed: nothing found, nothing corrected.
+    got = client.get("/api/v1/engagement-requests/", {"q": "ransomwear", "correct": "false"})
+    assert (got.json()["corrected_query"], got.json()["results"]) == (None, [])
+    # Words it knows, or no words: null.
+    got = client.get("/api/v1/engagement-requests/", {"q": "telecare"}).json()
+    assert got["corrected_query"] is None and len(got["results"]) == 1
+    assert client.get("/api/v1/engagement-requests/").json()["corrected_query"] is None
+    # A value `correct` does not take is a 400 that names it.
+    bad = client.get("/api/v1/engagement-requests/", {"q": "x", "correct": "maybe"})
+    assert bad.status_code == 400 and "correct" in bad.content.decode()
+
+
 def test_two_misspelt_words_and_a_highlight(client, listed):
     got = client.get("/engagement/", {"q": "telecair alonee"})
     assert _titles(got) == ["Telecare for people living alone"]
@@ -129,11 +145,3 @@ def test_a_drafts_words_never_surface_as_a_correction(client, author, listed):
     assert not ScopedSearchWord.objects.filter(scope="engagement", word="zeppelin").exists()
     got = client.get("/engagement/", {"q": "zepelin"})
     assert got.context["correction"] is None and _titles(got) == []
-
-
-def test_the_api_searches_the_words_as_given(client, listed):
-    # The API has no field to say what it corrected, so it does not correct.
-    got = client.get("/api/v1/engagement-requests/", {"q": "ransomwear"})
-    assert got.status_code == 200 and got.json()["results"] == []
-    got = client.get("/api/v1/engagement-requests/", {"q": "ransomware"})
-    assert [r["title"] for r in got.json()["results"]] == ["Ransomware recovery drills"]

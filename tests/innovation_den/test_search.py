@@ -95,6 +95,20 @@ def test_lessons_search_corrects_and_explains(library, client):  # noqa: F811
     assert list(got.context["page"]) == []
 
 
+def test_the_lessons_api_corrects_the_same_way_and_says_so(library, client):  # noqa: F811
+    url = "/api/v1/den/lessons/"
+    got = client.get(url, {"q": "chatbott guidence"}).json()
+    assert got["corrected_query"] == "chatbot guidance"
+    assert [row["title"] for row in got["results"]] == ["Planning chatbot"]
+    got = client.get(url, {"q": "chatbott guidence", "correct": "false"}).json()
+    assert (got["corrected_query"], got["results"]) == (None, [])
+    got = client.get(url, {"q": "chatbot"}).json()
+    assert got["corrected_query"] is None and got["results"]
+    assert client.get(url).json()["corrected_query"] is None
+    bad = client.get(url, {"q": "x", "correct": "maybe"})
+    assert bad.status_code == 400 and "correct" in bad.content.decode()
+
+
 def test_outcome_counts_are_a_facet(library, client):  # noqa: F811
     url = reverse("innovation_den:lessons")
     got = client.get(url, {"outcome": "met"})
