@@ -8,10 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import PublicBody
 from core.api.schema import documented_codes
+from core.filters import CorrectFilter
 from core.search import TextSearch
 from engagement.models import EngagementRequest
 from engagement.search import SPEC
-from suppliers.filters import CorrectFilter
 from suppliers.models import Capability, Region
 
 STATUS_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]

@@ -7,10 +7,10 @@ from django.db.models import Q
 
 from accounts.models import PublicBody
 from core.api.schema import documented_codes
+from core.filters import CorrectFilter
 from core.search import TextSearch
 from innovation_den.models import Proposal
 from innovation_den.search import SPEC
-from suppliers.filters import CorrectFilter
 from suppliers.models import Capability
 
 

@@ -46,6 +46,7 @@ from django.db.models.functions import Lower
 from django.http import QueryDict
 
 from accounts.models import PublicBody
+from core.filters import CorrectFilter, TrueFalseField
 from core.querystring import is_safe_value
 from suppliers.models import Capability, Certification, Framework, Region, Supplier
 from suppliers.selectors import (
@@ -61,8 +62,6 @@ from suppliers.selectors import (
 # A code longer than this cannot be one of ours; more values than this are not read.
 MAX_CODE_LENGTH = 100
 MAX_VALUES = 100
-TRUE_VALUES = {"true", "1", "yes", "on", "sme"}
-FALSE_VALUES = {"false", "0", "no", "off"}
 
 # Parameter → the ReferenceData list it draws its values from, and how to name it.
 CODE_PARAMETERS = {
@@ -127,22 +126,11 @@ class CodeListFilter(django_filters.MultipleChoiceFilter):
     field_class = CodeListField
 
 
-class SmeField(forms.Field):
-    """``true``/``false`` in the usual spellings, or nothing."""
-
+class SmeField(TrueFalseField):
+    true_values = TrueFalseField.true_values | {"sme"}
     default_error_messages = {
         "invalid": 'Choose "true" for SMEs only or "false" for large suppliers only.'
     }
-
-    def to_python(self, value) -> bool | None:
-        if value in (None, ""):
-            return None
-        text = str(value).strip().lower()
-        if text in TRUE_VALUES:
-            return True
-        if text in FALSE_VALUES:
-            return False
-        raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class SmeFilter(django_filters.BooleanFilter):
@@ -158,16 +146,6 @@ class HasContractsField(SmeField):
 
 class HasContractsFilter(django_filters.BooleanFilter):
     field_class = HasContractsField
-
-
-class CorrectField(SmeField):
-    default_error_messages = {
-        "invalid": 'Choose "false" to search your words as typed, without spelling correction.'
-    }
-
-
-class CorrectFilter(django_filters.BooleanFilter):
-    field_class = CorrectField
 
 
 class PublicBodyListField(forms.MultipleChoiceField):
