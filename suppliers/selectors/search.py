@@ -815,8 +815,31 @@ class SupplierSearch:
     def queryset(self) -> QuerySet[Supplier]:
         """Every matching supplier, annotated (``rank`` with a ``q``, ``tiebreak`` for
         relevance) and ordered by annotations and columns ending in the primary key."""
+        return self._ordered.all()
+
+    @cached_property
+    def _ordered(self) -> QuerySet[Supplier]:
         qs, order = self._annotate_order(self._matching())
         return qs.order_by(*order)
+
+    def first_keys(self, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` rows of :meth:`queryset` with words, as ``values("pk",
+        "rank", "tiebreak")``: the same rows and values, but the daily tie-break is hashed
+        only for the rows down to the last one's rank and every row tied with it (FETCH …
+        WITH TIES), not for every match (the API's first page, which counts nothing)."""
+        if not self.text or self.params.effective_ordering != ORDERING_RELEVANCE:
+            raise ValueError("first_keys ranks by words in relevance order")
+        base_sql, base_params = (
+            self.queryset().values("pk", "rank").order_by().query.sql_with_params()
+        )
+        sql = (
+            "SELECT w.pk, w.rank, md5(w.pk::text || %s) AS tiebreak FROM ("
+            f"SELECT b.pk, b.rank FROM ({base_sql}) b ORDER BY b.rank DESC "
+            "FETCH FIRST %s ROWS WITH TIES) w ORDER BY w.rank DESC, tiebreak ASC, w.pk ASC LIMIT %s"
+        )
+        with read_connection().cursor() as cursor:
+            cursor.execute(sql, [self._tiebreak_suffix, *base_params, limit, limit])
+            return [{"pk": pk, "rank": rank, "tiebreak": tb} for pk, rank, tb in cursor.fetchall()]
 
     # -- counts, pages, facets
 
