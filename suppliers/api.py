@@ -362,7 +362,13 @@ class SupplierViewSet(ReadOnlyApiViewSet):
             # statement the award totals ran for every match (half its time at 1,177).
             # So page on the ordering keys alone, then read the page's rows by id.
             keys = dict.fromkeys(["pk", *(key.lstrip("-") for key in ordered.query.order_by)])
-            ids = [row["pk"] for row in self.paginate_queryset(ordered.values(*keys))]
+            # The first page with words: the search hashes the daily tie-break only for
+            # rows tied at the page's ranks (SupplierSearch.first_keys), not every match.
+            first = filterset.search.first_keys if filterset.search.text else None
+            rows = self.paginator.paginate_queryset(
+                ordered.values(*keys), request, view=self, first_page=first
+            )
+            ids = [row["pk"] for row in rows]
             rows = Supplier.objects.filter(status=Supplier.Status.PUBLISHED, pk__in=ids)
             rows = with_award_totals(with_codes(rows.only(*SUPPLIER_LIST_COLUMNS)))
             by_pk = {supplier.pk: supplier for supplier in rows} if ids else {}

@@ -200,7 +200,11 @@ class CursorPagination(pagination.CursorPagination):
             result &= Q(**{f"{name}__lte" if desc else f"{name}__gte": value})
         return result
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, *, first_page=None):
+        """One page of ``queryset``. ``first_page(limit)``, when given, returns the first
+        ``limit`` rows in the queryset's order without a cursor (a caller that can read
+        them more cheaply than the ORM can: the supplier search); cursors use the
+        queryset."""
         self.request = request
         self.page_size = self.get_page_size(request)
         self.base_url = request.build_absolute_uri()
@@ -218,7 +222,10 @@ class CursorPagination(pagination.CursorPagination):
             except (DjangoValidationError, ValueError, TypeError, FieldDoesNotExist):
                 raise self._invalid_cursor() from None
         try:
-            rows = list(queryset[: self.page_size + 1])
+            if first_page is not None and not decoded:
+                rows = list(first_page(self.page_size + 1))
+            else:
+                rows = list(queryset[: self.page_size + 1])
         except (DjangoValidationError, ValueError, TypeError) as error:
             logger.info("invalid cursor values: %s", error)
             raise self._invalid_cursor() from None

@@ -246,6 +246,22 @@ def test_a_search_pages_in_relevance_order_through_its_cursor(api, registry):
     assert seen == expected and len(seen) == 25
 
 
+def test_the_first_search_page_is_the_cursors_page_with_ties_hashed_only(api, registry):
+    """The first page with words comes from SupplierSearch.first_keys (the daily tie-break
+    hashed for tied rows only); it must be the page the cursors lead back to, with the
+    same `next` cursor."""
+    for i in range(25):
+        make(f"Bulk {i}", summary="Bulk bulk data." if i % 3 else "Bulk data.")
+    params = {"q": "bulk", "page_size": 10}
+    with CaptureQueriesContext(connection) as queries:
+        first = api.get("/api/v1/suppliers/", params).json()
+    assert any("WITH TIES" in q["sql"] for q in queries.captured_queries)
+    second = api.get(first["next"]).json()
+    back = api.get(second["previous"]).json()
+    assert [r["slug"] for r in back["results"]] == [r["slug"] for r in first["results"]]
+    assert back["next"] == first["next"] and len(first["results"]) == 10
+
+
 def test_list_query_counts_are_pinned(api, registry, django_assert_num_queries):
     for i in range(25):
         make(f"Bulk {i}")

@@ -332,6 +332,34 @@ def test_equal_ranks_are_ordered_by_a_daily_hash_not_always_the_same_first(db):
 
 
 @pytest.mark.parametrize("filtered", [False, True])
+def test_ties_across_page_boundaries_follow_the_daily_hash_on_every_page(db, filtered):
+    # The scan hashes only the rows tied with a page's last rank (FETCH … WITH TIES), not
+    # every match: every page must still be the full order's slice (rank, then the hash,
+    # then the id), and the same as the queryset the API and the CSV page through.
+    for n in range(3):
+        make_supplier(f"Widgets {chr(65 + n)}", summary="Quantum widgets.", regions=["london"])
+    for n in range(9):
+        make_supplier(f"Tied {chr(65 + n)}", summary="Quantum widgets.", regions=["london"])
+    make_supplier("Elsewhere Widgets", summary="Quantum widgets.", regions=["scotland"])
+    day = dt.date(2026, 5, 4)
+    params = {"regions": ids(["london"])[0]} if filtered else {}
+    found = search("widgets", day=day, **params)
+    ranked = list(found.queryset())
+    assert len({s.rank for s in ranked}) == 2  # two levels of rank: names, and ties
+
+    def daily(s) -> str:
+        return hashlib.md5(f"{s.pk}:{day.isoformat()}".encode()).hexdigest()
+
+    expected = sorted(ranked, key=lambda s: (-s.rank, daily(s), s.pk))
+    assert [s.pk for s in ranked] == [s.pk for s in expected]
+    last = 3 if filtered else 4  # 12 suppliers in London, 13 in all
+    pages = [names(found.page(number, size=4)) for number in range(1, last + 1)]
+    assert list(itertools.chain(*pages)) == [s.name for s in expected]
+    assert found.page(9, size=4).number == last  # brought into range: the last slice
+    assert names(found.page(9, size=4)) == pages[-1]
+
+
+@pytest.mark.parametrize("filtered", [False, True])
 def test_without_words_the_default_is_the_daily_order_not_names(db, filtered):
     # A filter-only search (as a market-map cell links to) and the bare register alike.
     for n in range(8):
