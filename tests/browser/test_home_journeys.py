@@ -68,10 +68,42 @@ def test_supplier_people_reach_everything_on_their_home(
     assert f"/reporting/reports/{world.queried_report.pk}/" in hrefs
     assert f"/den/proposals/{world.partnered.pk}/" in hrefs
     assert f"/suppliers/{supplier.slug}/manage/" in hrefs
+    assert f"/engagement/alerts/?supplier={supplier.slug}" in hrefs  # alert settings
     # Your account links to the organisation.
     page.get_by_role("link", name="Your account").click()
     page.get_by_role("link", name=supplier.name).click()
     expect(page).to_have_url(re.compile(rf"/suppliers/{supplier.slug}/manage/$"))
+
+
+def test_an_invited_person_accepts_one_invitation_and_declines_another_from_their_home(
+    page, assert_accessible, sign_in, supplier, owner, other_owner
+):
+    from suppliers import services
+    from tests import factories
+
+    other = other_owner.supplier_memberships.get().supplier
+    invited = factories.UserFactory(email="new.colleague@example.co.uk")
+    for organisation, by in ((supplier, owner), (other, other_owner)):
+        services.invitation_create(actor=by, supplier=organisation, email=invited.email)
+    signed_in_home(page, sign_in, invited)
+    main = page.locator("main")
+    expect(main.get_by_role("heading", name="Invitations to join an organisation")).to_be_visible()
+    expect(main.locator("#attention-total")).to_have_text("2 things need your attention.")
+    check_widths(page, assert_accessible)
+
+    main.get_by_role("button", name=f"Decline the invitation to join {other.name}").click()
+    expect(
+        page.get_by_text(f"You have declined the invitation to join {other.name}.")
+    ).to_be_visible()
+    expect(main.locator("[data-invitation]")).to_have_count(1)
+    assert_accessible(page)
+
+    main.get_by_role("button", name=f"Accept the invitation to join {supplier.name}").click()
+    expect(page).to_have_url(re.compile(rf"/suppliers/{supplier.slug}/manage/$"))
+    expect(page.get_by_text(f"You have joined {supplier.name}.")).to_be_visible()
+    page.goto("/home/")
+    expect(page.locator("main [data-invitation]")).to_have_count(0)
+    expect(page.locator(f'main [data-organisation="{supplier.slug}"]')).to_be_visible()
 
 
 def test_civil_servant_reaches_everything_that_needs_their_attention(
