@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE["reporting-nightly-comparison"] = {
     "task": "reporting.tasks.run_nightly_comparison",
     "schedule": NIGHTLY_CRONTAB,
 }
+# Each night, an active contract past its end date becomes terminated (nothing "Active" ended).
+CELERY_BEAT_SCHEDULE["reporting-end-finished-contracts"] = {
+    "task": "reporting.tasks.end_finished_contracts",
+    "schedule": NIGHTLY_CRONTAB,
+}
 CELERY_BEAT_SCHEDULE["den-remind-overdue-trials"] = {
     "task": "innovation_den.tasks.remind_overdue_trials",
     "schedule": NIGHTLY_CRONTAB,
