@@ -52,11 +52,14 @@ def public_body_verified_by(email: str) -> PublicBody | None:
     return most_specific[0] if len(most_specific) == 1 else None
 
 
+def verified_addresses(user: User):
+    """The user's verified ``EmailAddress`` rows, as a queryset (for a subquery)."""
+    return EmailAddress.objects.filter(user_id=user.pk, verified=True)
+
+
 def verified_emails(user: User) -> list[str]:
     return list(
-        EmailAddress.objects.filter(user=user, verified=True)
-        .order_by("-primary", "email")
-        .values_list("email", flat=True)
+        verified_addresses(user).order_by("-primary", "email").values_list("email", flat=True)
     )
 
 

@@ -516,8 +516,12 @@ def home_items(user, *, today: date | None = None) -> list[HomeItem]:
         before = add_quarters(last, -1)
         late = today > report_due_by(last)
         contracts = (
+            # Active, or ended on its end date: its last quarters are still owed (the dates
+            # say which, ``_covers``); one terminated with no end date owes nothing more.
             Contract.objects.filter(
-                supplier_id__in=sorted(supplier_ids), status=Contract.Status.ACTIVE
+                Q(status=Contract.Status.ACTIVE)
+                | Q(status=Contract.Status.TERMINATED, end_date__isnull=False),
+                supplier_id__in=sorted(supplier_ids),
             )
             .annotate(has_last=_reported(last), has_before=_reported(before))
             .annotate(

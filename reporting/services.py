@@ -270,7 +270,9 @@ CONTRACT_FIELDS = (
 def _check_contract(contract: Contract) -> None:
     """Every rule a contract keeps, as one DomainError: dates in order, no negative value,
     and the field rules (ocid format, lengths). Every write of a contract asks this:
-    the form, the API, admin and the OCDS import."""
+    the form, the API, admin and the OCDS import. A contract recorded as active after its
+    end date is terminated instead (``contract_status``): nothing "Active" has ended."""
+    contract.status = contract_status(contract.status, contract.end_date)
     errors: dict[str, list[str]] = {}
     try:
         # Uniqueness is left to the database (a clearer message, and no race).
@@ -287,6 +289,35 @@ def _check_contract(contract: Contract) -> None:
         errors["value"] = ["The value cannot be negative."]
     if errors:
         raise DomainError(errors)
+
+
+def contract_status(status: str, end_date: date | None, today: date | None = None) -> str:
+    """``status``, except that an active contract whose end date has passed is terminated
+    (the OCDS codelist's word for a contract no longer in force, early or on time)."""
+    today = today or timezone.localdate()
+    if status == Contract.Status.ACTIVE and end_date is not None and end_date < today:
+        return Contract.Status.TERMINATED
+    return status
+
+
+def contracts_end_finished(*, today: date | None = None) -> int:
+    """Terminate every active contract whose end date has passed; returns how many.
+
+    The nightly job (``reporting.tasks.end_finished_contracts``): a contract recorded
+    while it ran stays "Active" in the database until then. Each change is in the
+    contract's history. Running it twice changes nothing the second time.
+    """
+    today = today or timezone.localdate()
+    ended = 0
+    with transaction.atomic():
+        for contract in Contract.objects.select_for_update().filter(
+            status=Contract.Status.ACTIVE, end_date__lt=today
+        ):
+            contract.status = Contract.Status.TERMINATED
+            contract._change_reason = "Ended: past its end date"
+            contract.save(update_fields=["status", "updated_at"])
+            ended += 1
+    return ended
 
 
 def contract_create(

@@ -32,3 +32,12 @@ def run_comparison(
 def run_nightly_comparison() -> int:
     """The nightly beat entry (settings.NIGHTLY_CRONTAB): changed periods only."""
     return run_comparison(full=False, trigger=ComparisonRun.Trigger.SCHEDULE)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+@single_flight("reporting.end_finished_contracts")
+def end_finished_contracts() -> int:
+    """The nightly beat entry: active contracts past their end date become terminated."""
+    from reporting.services import contracts_end_finished
+
+    return contracts_end_finished()

@@ -7,6 +7,7 @@ Every function accepts any user object, including ``AnonymousUser`` and ``None``
 from __future__ import annotations
 
 from accounts.permissions import is_civil_servant, is_moderator, is_ordinary_user
+from accounts.selectors import verified_emails
 from suppliers.models import Supplier, SupplierMembership
 
 
@@ -98,6 +99,18 @@ def can_accept_invitation(user, invitation) -> bool:
         and user.is_active
         and (user.email or "").strip().lower() == invitation.email.strip().lower()
     )
+
+
+def can_answer_invitation(user, invitation) -> bool:
+    """Accept or decline an invitation without its emailed link (from the user's home).
+
+    The account it is for (``can_accept_invitation``), once that address is verified: a
+    confirmed address is the same proof as the link sent to it.
+    """
+    if not can_accept_invitation(user, invitation):
+        return False
+    invited = invitation.email.strip().lower()
+    return any(email.strip().lower() == invited for email in verified_emails(user))
 
 
 def can_view_supplier(user, supplier: Supplier) -> bool:

@@ -214,6 +214,29 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def invitation_answer(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
+    """Accept or decline, from ``/home/``, an invitation to the user's verified address."""
+    invitation = get_object_or_404(SupplierInvitation.objects.select_related("supplier"), pk=pk)
+    name = invitation.supplier.name
+    try:
+        if answer == "accept":
+            membership = services.invitation_accept_signed_in(
+                actor=request.user, invitation=invitation
+            )
+        else:
+            services.invitation_decline(actor=request.user, invitation=invitation)
+    except DomainError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("user_home")
+    if answer == "accept":
+        messages.success(request, f"You have joined {name}.")
+        return redirect("suppliers:manage", slug=membership.supplier.slug)
+    messages.success(request, f"You have declined the invitation to join {name}.")
+    return redirect("user_home")
+
+
 # --- Registration: question pages --------------------------------------------------
 
 SESSION_NUMBER = "supplier_registration_number"
@@ -786,6 +809,18 @@ urlpatterns = [
     path("suppliers/<slug:slug>/claim/check/", claim_check, name="claim_check"),
     path("suppliers/<slug:slug>/claim/submitted/", claim_submitted, name="claim_submitted"),
     path("suppliers/invitations/<str:token>/", invitation_accept, name="invitation_accept"),
+    path(
+        "suppliers/invitations/<int:pk>/accept/",
+        invitation_answer,
+        {"answer": "accept"},
+        name="invitation_accept_signed_in",
+    ),
+    path(
+        "suppliers/invitations/<int:pk>/decline/",
+        invitation_answer,
+        {"answer": "decline"},
+        name="invitation_decline",
+    ),
     path("suppliers/<slug:slug>/manage/", manage, name="manage"),
     path("suppliers/<slug:slug>/manage/invite/", invite, name="invite"),
     path(

@@ -39,13 +39,16 @@ def user_home(request: HttpRequest) -> HttpResponse:
     moderator = is_moderator(user)
     waiting = moderation_waiting() if moderator else []
     organisations = supplier_home.organisations(user)
+    invitations = supplier_home.invitations(user)
     return render(
         request,
         "home/user_home.html",
         {
             "organisations": organisations,
+            "invitations": invitations,
             "groups": groups,
-            "attention_total": sum(item.count for item in items if item.needs_action),
+            "attention_total": len(invitations)
+            + sum(item.count for item in items if item.needs_action),
             "is_civil_servant": is_civil_servant(user),
             "needs_public_body": needs_public_body(user),
             "is_moderator": moderator,

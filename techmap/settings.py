@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE["reporting-nightly-comparison"] = {
     "task": "reporting.tasks.run_nightly_comparison",
     "schedule": NIGHTLY_CRONTAB,
 }
+# Each night, an active contract past its end date becomes terminated (nothing "Active" ended).
+CELERY_BEAT_SCHEDULE["reporting-end-finished-contracts"] = {
+    "task": "reporting.tasks.end_finished_contracts",
+    "schedule": NIGHTLY_CRONTAB,
+}
 CELERY_BEAT_SCHEDULE["den-remind-overdue-trials"] = {
     "task": "innovation_den.tasks.remind_overdue_trials",
     "schedule": NIGHTLY_CRONTAB,
@@ -485,6 +490,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links: Swagger UI puts each one inside its operation's toggle button (axe
+    # nested-interactive) at 14 px high (target-size). templates/api/swagger_ui.html.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,

@@ -100,6 +100,8 @@ NO_FREE_TEXT = {
     "suppliers:changes_resubmit": "a button: sends a returned draft again",
     "suppliers:changes_discard": "a button",
     "suppliers:invitation_accept": "a button",
+    "suppliers:invitation_accept_signed_in": "a button",
+    "suppliers:invitation_decline": "a button",
     "suppliers:claim_check": "a button",
     "engagement:check": "a button: publishes",
     "engagement:withdraw": "a choice and a reason: see engagement tests",

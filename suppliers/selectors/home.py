@@ -1,4 +1,5 @@
-"""The registry's part of a user's home page: their organisations and their shortlists."""
+"""The registry's part of a user's home page: their organisations, the invitations waiting
+for them, and their shortlists."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.permissions import is_civil_servant
+from accounts.permissions import is_civil_servant, is_signed_in
+from accounts.selectors import verified_addresses
 from core.home import HomeEntry, HomeItem, first_and_count
-from suppliers.models import Shortlist, Supplier, SupplierMembership, SupplierRevision
+from suppliers.models import (
+    Shortlist,
+    Supplier,
+    SupplierInvitation,
+    SupplierMembership,
+    SupplierRevision,
+)
 from suppliers.permissions import LIVE_STATUSES
 
 #: What a profile's state means to the people of its organisation.
@@ -90,6 +98,29 @@ def organisations(user) -> list[Organisation]:
             )
         )
     return result
+
+
+def invitations(user) -> list[SupplierInvitation]:
+    """Open invitations addressed to ``user``, soonest to expire first: one query.
+
+    Those the user may answer from their home (``permissions.can_answer_invitation``): to
+    their own email address, verified, not yet accepted, withdrawn or expired, from an
+    organisation they do not already belong to.
+    """
+    if not is_signed_in(user) or not user.email:
+        return []
+    return list(
+        SupplierInvitation.objects.filter(
+            email__iexact=user.email.strip(),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .filter(Exists(verified_addresses(user).filter(email__iexact=OuterRef("email"))))
+        .exclude(supplier__memberships__user_id=user.pk)
+        .select_related("supplier")
+        .order_by("expires_at", "pk")
+    )
 
 
 def home_items(user) -> list[HomeItem]:

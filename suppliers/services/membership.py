@@ -176,23 +176,79 @@ def invitation_accept(*, actor, token: str) -> SupplierMembership:
         invitation = (
             SupplierInvitation.objects.select_for_update().get(pk=found.pk) if found else None
         )
-        if invitation is None or invitation.revoked_at is not None:
-            raise DomainError("This invitation link is not valid. Ask for a new invitation.")
-        if invitation.accepted_at is not None:
-            raise DomainError("This invitation has already been used.")
-        if invitation.expires_at <= timezone.now():
-            raise DomainError("This invitation has expired. Ask an owner for a new invitation.")
+        _check_open(invitation)
         if not permissions.can_accept_invitation(actor, invitation):
             raise PermissionDenied(
                 f"This invitation is for {invitation.email}. Sign in with that email address."
             )
-        membership = supplier_member_add(
-            actor=None, supplier=invitation.supplier, user=actor, role=invitation.role
+        return _join(actor, invitation)
+
+
+def invitation_accept_signed_in(*, actor, invitation: SupplierInvitation) -> SupplierMembership:
+    """Accept an invitation from one's home, without the emailed link.
+
+    Before: ``actor`` may answer it (``permissions.can_answer_invitation``: signed in with
+    the invited address, verified; else PermissionDenied) and it is open and not expired
+    (else DomainError). After: as ``invitation_accept``.
+    """
+    if not permissions.can_answer_invitation(actor, invitation):
+        raise PermissionDenied("This invitation is not for you.")
+    with transaction.atomic():
+        locked = SupplierInvitation.objects.select_for_update().get(pk=invitation.pk)
+        _check_open(locked)
+        return _join(actor, locked)
+
+
+def invitation_decline(*, actor, invitation: SupplierInvitation) -> None:
+    """The invited person says no: the invitation closes and its link stops working.
+
+    Before: as ``invitation_accept_signed_in``. After: the invitation is withdrawn, in its
+    history by ``actor``, and whoever sent it is told by email.
+    """
+    if not permissions.can_answer_invitation(actor, invitation):
+        raise PermissionDenied("This invitation is not for you.")
+    with transaction.atomic():
+        locked = (
+            SupplierInvitation.objects.select_for_update(of=("self",))
+            .select_related("supplier", "invited_by")
+            .get(pk=invitation.pk)
         )
-        invitation.accepted_at = timezone.now()
-        invitation.accepted_by = actor
-        invitation._history_user = actor
-        invitation.save()
+        _check_open(locked)
+        locked.revoked_at = timezone.now()
+        locked._history_user = actor
+        locked.save()
+        if locked.invited_by is not None and locked.invited_by.email:
+            email_queue(
+                to=locked.invited_by.email,
+                subject=f"{locked.email} declined your invitation to {locked.supplier.name}",
+                body=(
+                    f"{locked.email} has declined your invitation to join "
+                    f"{locked.supplier.name} on Techmap. You can invite them again from "
+                    f"{settings.SITE_URL}"
+                    f"{reverse('suppliers:manage', args=[locked.supplier.slug])}"
+                ),
+            )
+
+
+def _check_open(invitation: SupplierInvitation | None) -> None:
+    """DomainError unless the (locked) invitation can still be accepted."""
+    if invitation is None or invitation.revoked_at is not None:
+        raise DomainError("This invitation link is not valid. Ask for a new invitation.")
+    if invitation.accepted_at is not None:
+        raise DomainError("This invitation has already been used.")
+    if invitation.expires_at <= timezone.now():
+        raise DomainError("This invitation has expired. Ask an owner for a new invitation.")
+
+
+def _join(actor, invitation: SupplierInvitation) -> SupplierMembership:
+    """``actor`` joins with the invited role; the (locked) invitation is used."""
+    membership = supplier_member_add(
+        actor=None, supplier=invitation.supplier, user=actor, role=invitation.role
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = actor
+    invitation._history_user = actor
+    invitation.save()
     return membership
 
 
