@@ -154,7 +154,8 @@ class Contract(models.Model):
         PENDING = "pending", "Pending"
         ACTIVE = "active", "Active"
         CANCELLED = "cancelled", "Cancelled"
-        TERMINATED = "terminated", "Terminated"
+        # The codelist's "terminated": no longer in force, whether completed or ended early.
+        TERMINATED = "terminated", "Ended"
 
     ocid = models.CharField(
         "open contracting id", max_length=120, unique=True, validators=[ocid_validator]
