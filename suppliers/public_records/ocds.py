@@ -20,7 +20,10 @@ written in one transaction with a few bulk statements (look-ups of the batch's e
 awards and notices by key, ``bulk_create``, ``bulk_update``), so a crash or Ctrl-C loses
 nothing already committed and the next run resumes where it stopped. Should the database
 refuse a batch, it is written again one release at a time, so only the release at fault
-is refused.
+is refused. What follows from a supplier's awards (its capabilities from CPV codes, its
+search vector and vocabulary, its first history entry) is worked out once per supplier at
+the end of the import (:func:`settle_suppliers`), from rows each batch adds in its
+transaction, so an import stopped before its end leaves them to the next one.
 """
 
 from __future__ import annotations
