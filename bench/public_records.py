@@ -314,7 +314,7 @@ def _empty_public_record() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE suppliers_awardsupplier, suppliers_awardrecord, suppliers_publicrelease, "
-            "suppliers_externalengagementnotice, suppliers_importedfile"
+            "suppliers_externalengagementnotice, suppliers_importedfile, suppliers_supplierrefresh"
         )
         cursor.execute(
             "DELETE FROM suppliers_historicalsupplier WHERE id IN "

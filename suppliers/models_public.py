@@ -4,8 +4,11 @@ Written only by ``suppliers.public_records`` (the importers); read by profiles, 
 and the API. Imported at the bottom of ``suppliers.models`` so Django finds the models
 in the ``suppliers`` app.
 
-- :class:`ImportedFile`: a file read to its end with nothing refused, by content, so the
-  same file given again is passed over whole instead of parsed again.
+- :class:`ImportedFile`: a file read to its end, by content, with the releases it refused,
+  so the same file given again is passed over whole (its refusals reported again) instead
+  of parsed again.
+- :class:`SupplierRefresh`: a supplier an import touched whose capabilities and search
+  data are still to be brought up to date (once, at the end of the import).
 - :class:`PublicRelease`: every release loaded (or deliberately passed over), by ocid and
   release id. It makes an import idempotent and lets an interrupted one resume.
 - :class:`AwardRecord`: one award in a contracting process (ocid + award id), kept up to
@@ -34,18 +37,24 @@ __all__ = [
     "ImportedFile",
     "PublicRelease",
     "SupplierClaim",
+    "SupplierRefresh",
 ]
 
 
 class ImportedFile(models.Model):
-    """A file of public contract data that ``import_ocds`` read to its end with no
-    release refused. A file with the same content (SHA-256) is passed over whole: every
-    release in it is already loaded, and parsing it again would only say so."""
+    """A file of public contract data that ``import_ocds`` read to its end, and the
+    releases it refused there for what they say (never for a database error, which a
+    later run may not meet). A file with the same content (SHA-256) is passed over
+    whole: every release in it is already loaded or refused for good, and parsing it
+    again would only say so; its refusals are reported again (``--reread`` parses it)."""
 
     sha256 = models.CharField("SHA-256", max_length=64, unique=True)
     name = models.CharField(max_length=500)
     size = models.BigIntegerField(help_text="Bytes, as read (compressed, for a .gz file).")
     releases = models.PositiveIntegerField()
+    refusals = models.JSONField(
+        default=list, blank=True, help_text="[position, ocid, reason] of each release refused."
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -275,3 +284,20 @@ class SupplierClaim(models.Model):
 
     def __str__(self) -> str:
         return f"Claim to {self.supplier_id} by {self.claimant_id} ({self.get_status_display()})"
+
+
+class SupplierRefresh(models.Model):
+    """A supplier an OCDS import touched (made, gave a blank, or gave or took an award)
+    whose capabilities from CPV codes, search vector and vocabulary (and, for one it made,
+    its first history entry) are still to be worked out. Written in each batch's
+    transaction; :func:`suppliers.public_records.ocds.settle_suppliers` works them out
+    once per supplier at the end of the import, removing the rows in the transaction that
+    does them, so an import killed before its end leaves the rows for the next one. Rows
+    are only added (one per supplier a batch) and removed, never updated."""
+
+    supplier = models.ForeignKey("suppliers.Supplier", on_delete=models.CASCADE, related_name="+")
+    created = models.BooleanField(default=False, help_text="Made by this import.")
+    changed = models.BooleanField(default=False, help_text="Its text or a blank changed.")
+
+    def __str__(self) -> str:
+        return f"supplier {self.supplier_id}"

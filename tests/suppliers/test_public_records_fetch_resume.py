@@ -19,7 +19,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from suppliers.models import AwardRecord, AwardSupplier, PublicRelease, Supplier
+from suppliers.models import AwardRecord, AwardSupplier, PublicRelease, Supplier, SupplierRefresh
+from suppliers.public_records.capabilities import link_cpv_capabilities
 from tests.suppliers.test_public_records_ocds import make_release
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,6 +152,8 @@ def test_resume_after_sigkill_mid_import_matches_a_clean_run(tmp_path):
     killed_at = _loaded(url)
     assert 50 <= killed_at < total  # whole batches kept, the rest not yet loaded
     assert AwardRecord.objects.count() == killed_at  # nothing half-written
+    # The suppliers the killed run touched wait to be brought up to date, by the next run.
+    assert SupplierRefresh.objects.exists()
     call_command("import_ocds", str(path), "--batch-size", "200")
     # The same result as a clean run: every release once, one award each, 40 suppliers.
     assert PublicRelease.objects.count() == total
@@ -159,3 +162,10 @@ def test_resume_after_sigkill_mid_import_matches_a_clean_run(tmp_path):
     assert sorted(AwardRecord.objects.values_list("value_amount", flat=True)) == list(
         range(1, total + 1)
     )
+    # Each supplier holds the capabilities its awards' CPV codes give (so a fresh link
+    # changes nothing), with its search data and its one creation entry in history.
+    assert not SupplierRefresh.objects.exists()
+    assert link_cpv_capabilities() == set()
+    made = Supplier.objects.filter(from_public_records=True)
+    assert all(s.capability_ids and s.search_vector for s in made)
+    assert Supplier.history.filter(history_type="+").count() == 40

@@ -26,7 +26,7 @@ from suppliers.models import (
 from suppliers.public_records.ocds import import_releases
 from suppliers.public_records.reader import SourcedRelease, read_paths
 from suppliers.public_records.regions import POSTCODE_AREA_TO_ITL1, region_code_for_postcode
-from suppliers.public_records.text import display_name, name_key, parse_datetime
+from suppliers.public_records.text import clean_text, display_name, name_key, parse_datetime
 from tests.factories import PublicBodyFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +121,22 @@ def counts() -> dict[str, int]:
 
 
 # --- the one name rule, dates, regions ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("published", "kept"),
+    [
+        ("Repairs & Maintenance", "Repairs & Maintenance"),  # plain text, left as it is
+        ("AT&T;", "AT&T;"),
+        ("Fish &amp; Chips", "Fish & Chips"),  # an HTML entity, unescaped by ftfy
+        ("P&EACUTE;REZ &#163;5", "PÉREZ £5"),
+        ("Â£5,000 â€“ cleaning", "£5,000 – cleaning"),  # mis-decoded, repaired
+    ],
+)
+def test_clean_text_repairs_what_ftfy_repairs_and_leaves_plain_text(published, kept):
+    import ftfy
+
+    assert clean_text(published) == kept == ftfy.fix_text(published)
 
 
 def test_name_key_ignores_legal_form_case_and_punctuation():
@@ -439,16 +455,60 @@ def test_a_file_read_to_its_end_is_passed_over_whole_until_it_changes(tmp_path, 
     assert ImportedFile.objects.count() == 2
 
 
-def test_a_file_with_a_refusal_is_not_passed_over_next_time(tmp_path, capsys):
+def test_a_file_with_refusals_is_passed_over_next_time_and_its_refusals_said_again(
+    tmp_path, capsys
+):
     bad = copy.deepcopy(make_release(ocid=OCID.replace("1", "7")))
     del bad["id"]
     path = tmp_path / "p.json"
     path.write_text(json.dumps({"releases": [make_release(), bad]}))
+    with pytest.raises(SystemExit) as first:
+        call_command("import_ocds", str(path))
+    refusal = f"p.json, release 2 ({OCID.replace('1', '7')}): the release has no id"
+    assert f"Refused: {refusal}" in capsys.readouterr().out
+    assert ImportedFile.objects.get().refusals == [
+        ["p.json, release 2", OCID.replace("1", "7"), "the release has no id"]
+    ]
+    # The same content under another name: passed over, the refusal said again (by the
+    # new name), the same exit status.
+    again = tmp_path / "q.json"
+    again.write_bytes(path.read_bytes())
+    with pytest.raises(SystemExit) as second:
+        call_command("import_ocds", str(again))
+    out = capsys.readouterr().out
+    assert first.value.code == second.value.code == 1
+    assert f"Refused: {refusal.replace('p.json', 'q.json')}" in out
+    assert "1 already loaded (in 1 unchanged file), 1 refused" in out
+    # --reread parses it again: the same refusal, found again.
+    with pytest.raises(SystemExit):
+        call_command("import_ocds", "--reread", str(path))
+    out = capsys.readouterr().out
+    assert f"Refused: {refusal}" in out
+    assert "1 already loaded, 1 refused" in out and "unchanged file" not in out
+    # Changed (the release mended): read again, it loads, and nothing is refused.
+    bad["id"] = "r7"
+    path.write_text(json.dumps({"releases": [make_release(), bad]}))
+    call_command("import_ocds", str(path))
+    assert "1 loaded, 0 with nothing to keep, 1 already loaded, 0 refused" in (
+        capsys.readouterr().out
+    )
+    assert AwardRecord.objects.filter(ocid=OCID.replace("1", "7")).exists()
+
+
+def test_a_file_the_database_refused_a_release_of_is_read_again_next_time(tmp_path, capsys):
+    """A refusal by the database (here a NUL character, which PostgreSQL does not store)
+    may not happen to a later run, so the file is not recorded as read."""
+    odd = make_release(ocid=OCID.replace("1", "8"))
+    odd["tag"] = ["award\u0000"]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"releases": [make_release(), odd]}))
     for _ in range(2):
         with pytest.raises(SystemExit):
             call_command("import_ocds", str(path))
-        assert "the release has no id" in capsys.readouterr().out  # said again each time
+        out = capsys.readouterr().out
+        assert "the database refused it" in out and "unchanged file" not in out
     assert not ImportedFile.objects.exists()
+    assert PublicRelease.objects.count() == 1
 
 
 # --- the real fixture ----------------------------------------------------------------------
