@@ -4,20 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0006_contract_title_single_line'),
+        ("reporting", "0006_contract_title_single_line"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contract',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('active', 'Active'), ('cancelled', 'Cancelled'), ('terminated', 'Ended')], default='active', max_length=12),
+            model_name="contract",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("active", "Active"),
+                    ("cancelled", "Cancelled"),
+                    ("terminated", "Ended"),
+                ],
+                default="active",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcontract',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('active', 'Active'), ('cancelled', 'Cancelled'), ('terminated', 'Ended')], default='active', max_length=12),
+            model_name="historicalcontract",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("active", "Active"),
+                    ("cancelled", "Cancelled"),
+                    ("terminated", "Ended"),
+                ],
+                default="active",
+                max_length=12,
+            ),
         ),
     ]
