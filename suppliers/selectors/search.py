@@ -354,8 +354,10 @@ class SupplierSearch:
     Queries, whatever the page size: :meth:`page`, :meth:`count` and :meth:`facets`
     share one statement (the "scan": total, facets and the page's ids), and :meth:`page`
     adds one for the page's rows. :meth:`queryset` (the API, the CSV) runs nothing until
-    evaluated. With a ``q``, two small queries join in: the spelling check against the
-    vocabulary (unless ``correct`` is off) and one over the capability taxonomy.
+    evaluated. With a ``q``, small queries join in: the spelling check against the
+    vocabulary, which also reads the words' lexemes (or, with ``correct`` off, a query for
+    the lexemes alone), and the taxonomy's lexemes unless ``refdata`` already holds them
+    (the API keeps its reference data).
     ``base`` narrows the suppliers searched (the API may pass its own queryset); only
     published suppliers are ever returned.
     """
