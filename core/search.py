@@ -152,16 +152,44 @@ def correct(raw: str, text: QueryText, vocabulary: Vocabulary) -> Correction | N
     word: candidates similar by trigrams (pg_trgm's ``%`` through the GIN index) or
     sharing the first letter, then the fewest edits (at most CORRECT_MAX_EDITS), a word
     of a name before others, then the most similar."""
+    return spell(raw, text, vocabulary)[0]
+
+
+# Each word's English lexemes: what ``plainto_tsquery('english', word)`` ANDs together
+# (the same parser and dictionaries; none for a stop word).
+_LEXEMES_SQL = (
+    "SELECT 'lexemes', 0::bigint, l.w, NULL, tsvector_to_array(to_tsvector('english', l.w)) "
+    "FROM unnest(%(lexemes)s::text[]) AS l(w)"
+)
+
+
+def lexemes(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each word's English lexemes (see :func:`spell`, which can read them on its way). One
+    query, none without words."""
+    words = list(dict.fromkeys(words))
+    if not words:
+        return {}
+    with read_connection().cursor() as cursor:
+        cursor.execute(_LEXEMES_SQL, {"lexemes": words})
+        return {word: tuple(found) for _, _, word, _, found in cursor.fetchall()}
+
+
+def spell(
+    raw: str, text: QueryText, vocabulary: Vocabulary, *, lexemes_of: Sequence[str] = ()
+) -> tuple[Correction | None, dict[str, tuple[str, ...]]]:
+    """(:func:`correct`'s answer, the English lexemes of each of ``lexemes_of``), in one
+    statement: a search that matches its words against other text in Python (the
+    registry's capability taxonomy) needs no round trip of its own for them."""
     words = []
     for word in text.positive_words:
         lower = word.lower()
         if len(lower) >= CORRECT_MIN_LENGTH and lower.isalpha() and lower not in words:
             words.append(lower)
     if not words:
-        return None
+        return None, lexemes(lexemes_of)
     table = vocabulary.table
     sql = f"""
-        SELECT q.word, best.word
+        (SELECT 'fix', q.n, q.word, best.word, tsvector_to_array(to_tsvector('english', best.word))
         FROM unnest(%(words)s::text[]) WITH ORDINALITY AS q(word, n)
         CROSS JOIN LATERAL (
             SELECT c.word FROM (
@@ -187,19 +215,31 @@ def correct(raw: str, text: QueryText, vocabulary: Vocabulary) -> Correction | N
                   {vocabulary.condition("k")}
         )
         ORDER BY q.n
-        LIMIT %(most)s
+        LIMIT %(most)s)
     """
+    if lexemes_of:
+        sql += f" UNION ALL {_LEXEMES_SQL}"
+    found: dict[str, tuple[str, ...]] = {}
+    found_fixes: list[tuple[int, str, str]] = []
     with read_connection().cursor() as cursor:
         params = {
             "words": words,
             "edits": CORRECT_MAX_EDITS,
             "most": MAX_CORRECTIONS,
             "scope": vocabulary.scope,
+            "lexemes": list(dict.fromkeys(lexemes_of)),
         }
         cursor.execute(sql, params)
-        fixes = tuple(cursor.fetchall())
+        for kind, n, word, fix, word_lexemes in cursor.fetchall():
+            if kind == "fix":
+                found_fixes.append((n, word, fix))
+                if lexemes_of:  # the correction's own lexemes, for the words searched
+                    found[fix] = tuple(word_lexemes)
+            else:
+                found[word] = tuple(word_lexemes)
+    fixes = tuple((word, fix) for _, word, fix in sorted(found_fixes))
     if not fixes:
-        return None
+        return None, found
     corrected = raw
 
     def cased(fixed: str):
@@ -215,7 +255,7 @@ def correct(raw: str, text: QueryText, vocabulary: Vocabulary) -> Correction | N
     for typed, fixed in fixes:
         pattern = rf"(?<!\w){re.escape(typed)}(?!\w)"
         corrected = re.sub(pattern, cased(fixed), corrected, flags=re.I)
-    return Correction(raw, corrected, fixes)
+    return Correction(raw, corrected, fixes), found
 
 
 def add_words(vocabulary: Vocabulary, *, names: Iterable[str] = (), texts: Iterable[str] = ()):

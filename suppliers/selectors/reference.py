@@ -63,12 +63,59 @@ class ReferenceData:
             grouped[capability.group_id].append(capability)
         return grouped
 
+    @cached_property
+    def capability_terms(self) -> tuple[CapabilityTerms, ...]:
+        """What the search matches its words against in the taxonomy (one query, the first
+        time a search with words asks: a cached ReferenceData keeps them)."""
+        return capability_terms()
+
     def lookup(self, kind: str) -> dict[str, int]:
         """Accepted URL values (lower case) → id: codes, and for regions the ITL code too."""
         table = {option.code.lower(): option.id for option in getattr(self, kind)}
         if kind == "regions":
             table.update({option.itl_code.lower(): option.id for option in self.regions})
         return table
+
+
+@dataclass(frozen=True)
+class CapabilityTerms:
+    """A capability's English lexemes (``to_tsvector('english', …)``): of its name, its
+    group's name and its synonyms together (``document``), of its name, and of each of its
+    ``synonyms`` ("also known as")."""
+
+    id: int
+    document: frozenset[str]
+    name: frozenset[str]
+    synonyms: tuple[str, ...]
+    synonym_lexemes: tuple[frozenset[str], ...]
+
+
+_TERMS_SQL = f"""
+    SELECT c.id,
+        tsvector_to_array(to_tsvector('english',
+            concat_ws(' ', c.name, g.name, array_to_string(c.synonyms, ' ')))),
+        tsvector_to_array(to_tsvector('english', c.name)),
+        c.synonyms,
+        (SELECT json_agg(tsvector_to_array(to_tsvector('english', x.s)) ORDER BY x.n)
+         FROM unnest(c.synonyms) WITH ORDINALITY AS x(s, n))
+    FROM {Capability._meta.db_table} c JOIN {CapabilityGroup._meta.db_table} g ON g.id = c.group_id
+"""
+
+
+def capability_terms() -> tuple[CapabilityTerms, ...]:
+    """Every capability's :class:`CapabilityTerms`, in one query."""
+    with read_connection().cursor() as cursor:
+        cursor.execute(_TERMS_SQL)
+        return tuple(
+            CapabilityTerms(
+                pk,
+                frozenset(document),
+                frozenset(name),
+                tuple(synonyms or ()),
+                tuple(frozenset(found) for found in by_synonym or ()),
+            )
+            for pk, document, name, synonyms, by_synonym in cursor.fetchall()
+        )
 
 
 _REFERENCE_SQL = f"""

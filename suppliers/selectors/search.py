@@ -105,14 +105,14 @@ from core.search import (  # noqa: F401 - re-exported: the registry's search nam
     Vocabulary,
     WeightFilter,
     correct,
+    lexemes,
     marked,
     rank_expression,
+    spell,
     websearch,
 )
 from suppliers.models import (
     AwardSupplier,
-    Capability,
-    CapabilityGroup,
     CaseStudy,
     SearchWord,
     Supplier,
@@ -354,8 +354,10 @@ class SupplierSearch:
     Queries, whatever the page size: :meth:`page`, :meth:`count` and :meth:`facets`
     share one statement (the "scan": total, facets and the page's ids), and :meth:`page`
     adds one for the page's rows. :meth:`queryset` (the API, the CSV) runs nothing until
-    evaluated. With a ``q``, two small queries join in: the spelling check against the
-    vocabulary (unless ``correct`` is off) and one over the capability taxonomy.
+    evaluated. With a ``q``, small queries join in: the spelling check against the
+    vocabulary, which also reads the words' lexemes (or, with ``correct`` off, a query for
+    the lexemes alone), and the taxonomy's lexemes unless ``refdata`` already holds them
+    (the API keeps its reference data).
     ``base`` narrows the suppliers searched (the API may pass its own queryset); only
     published suppliers are ever returned.
     """
@@ -378,13 +380,19 @@ class SupplierSearch:
     # -- spelling
 
     @cached_property
+    def _spelling(self) -> tuple[Correction | None, dict[str, tuple[str, ...]]]:
+        """(the correction, the English lexemes of the words typed and of the corrections),
+        one statement (:func:`core.search.spell`): the taxonomy match needs the lexemes."""
+        if not self.text or not self.params.correct:
+            return None, {}
+        return spell(self.params.q, self.text, VOCABULARY, lexemes_of=self.text.positive_words)
+
+    @cached_property
     def correction(self) -> Correction | None:
         """The query with up to MAX_CORRECTIONS misspelt words corrected against the
         registry's vocabulary (``SearchWord``), or None when every word is known (or
-        correction is off): :func:`core.search.correct`, one query."""
-        if not self.text or not self.params.correct:
-            return None
-        return correct(self.params.q, self.text, VOCABULARY)
+        correction is off)."""
+        return self._spelling[0]
 
     @property
     def searched_text(self) -> QueryText | None:
@@ -446,7 +454,12 @@ class SupplierSearch:
         synonyms hold some of the words, with the share they hold and the synonym
         that matched (when it holds more of the words than the name does).
 
-        One query over the taxonomy (a few dozen rows). Stop words do not count.
+        A text holds a word when it holds every English lexeme of it (as
+        ``to_tsvector('english', text) @@ plainto_tsquery('english', word)``); stop words
+        do not count. Matched in Python against the taxonomy's lexemes, which the
+        reference data keeps (``ReferenceData.capability_terms``); the words' lexemes
+        come with the spelling check (a query of their own only for words it did not
+        read: correction off, or a region named inside a word).
         """
         text = self.searched_text
         if not text or not text.positive_words:
@@ -454,36 +467,38 @@ class SupplierSearch:
         # A region named is not a capability's word ("user research Scotland" is all
         # about user research).
         words = self._region_named[1].split() or list(text.positive_words)
-        cap, group = Capability._meta.db_table, CapabilityGroup._meta.db_table
+        known = self._spelling[1]
 
-        def hits(document: str) -> str:
-            # How many of the words the document holds.
-            return (
-                "(SELECT count(*) FROM unnest(%(words)s::text[]) AS w(word) "
-                f"WHERE to_tsvector('english', {document}) @@ plainto_tsquery('english', w.word))"
-            )
+        def read(word: str) -> tuple[str, ...] | None:
+            if word in known:
+                return known[word]
+            # A correction's lexemes are read in lower case (as the vocabulary holds it);
+            # the English dictionary lower-cases before it stems, so ASCII case is moot.
+            return known.get(word.lower()) if word.isascii() else None
 
-        sql = f"""
-            SELECT c.id, {hits("concat_ws(' ', c.name, g.name, array_to_string(c.synonyms, ' '))")},
-                {hits("c.name")},
-                c.synonyms,
-                ARRAY(SELECT {hits("s")} FROM unnest(c.synonyms) WITH ORDINALITY AS x(s, n)
-                      ORDER BY x.n),
-                (SELECT count(*) FROM unnest(%(words)s::text[]) AS w(word)
-                 WHERE numnode(plainto_tsquery('english', w.word)) > 0)
-            FROM {cap} c JOIN {group} g ON g.id = c.group_id
-        """
+        found_lexemes = {word: read(word) for word in words}
+        missing = [word for word, found in found_lexemes.items() if found is None]
+        if missing:
+            found_lexemes.update(lexemes(missing))
+        wanted = [frozenset(found_lexemes[word]) for word in words]
+        wanted = [lexemes_of_word for lexemes_of_word in wanted if lexemes_of_word]
+        if not wanted:
+            return {}
+
+        def held(document: frozenset[str]) -> int:
+            return sum(lexemes_of_word <= document for lexemes_of_word in wanted)
+
         capabilities = self.refdata.by_id["capabilities"]
         found: dict[int, CapabilityHit] = {}
-        with read_connection().cursor() as cursor:
-            cursor.execute(sql, {"words": words})
-            for pk, held, by_name, synonyms, by_synonym, meaningful in cursor.fetchall():
-                if not held or not meaningful or pk not in capabilities:
-                    continue
-                synonym = ""
-                if by_synonym and max(by_synonym) > by_name:
-                    synonym = synonyms[by_synonym.index(max(by_synonym))]
-                found[pk] = CapabilityHit(min(1.0, held / meaningful), synonym)
+        for terms in self.refdata.capability_terms:
+            count = held(terms.document)
+            if not count or terms.id not in capabilities:
+                continue
+            synonym = ""
+            by_synonym = [held(document) for document in terms.synonym_lexemes]
+            if by_synonym and max(by_synonym) > held(terms.name):
+                synonym = terms.synonyms[by_synonym.index(max(by_synonym))]
+            found[terms.id] = CapabilityHit(min(1.0, count / len(wanted)), synonym)
         return found
 
     @cached_property
