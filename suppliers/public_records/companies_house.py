@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from suppliers.companies_house import parse_company_number
 from suppliers.models import Region, Supplier
+from suppliers.public_records.bulk import copy_update
 from suppliers.public_records.regions import region_code_for_postcode
 from suppliers.public_records.text import display_name, name_key, parse_uk_date
 
@@ -215,9 +216,11 @@ class _Importer:
                     )
                 )
                 self.known[number] = (0, True)
+        fields = [*FACT_FIELDS, "hq_region_id", "companies_house_number"]
         with transaction.atomic():
             changed: list[Supplier] = []
-            current = Supplier.objects.in_bulk(list(updates))
+            # Only the columns compared and written: a supplier's row is wide (text, vectors).
+            current = Supplier.objects.only("from_public_records", *fields).in_bulk(list(updates))
             for pk, (facts, row) in updates.items():
                 supplier = current.get(pk)
                 if supplier is None:
@@ -241,9 +244,13 @@ class _Importer:
                     setattr(supplier, k, v)
                 supplier.companies_house_checked_at = timezone.now()
                 changed.append(supplier)
-            fields = [*FACT_FIELDS, "hq_region_id", "companies_house_number"]
-            Supplier.objects.bulk_update(
-                changed, [*fields, "companies_house_checked_at"], batch_size=500
+            # COPY and one UPDATE … FROM: bulk_update's CASE per row and column cost over a
+            # millisecond a supplier in Python (3 minutes for 100,000 known companies).
+            written = [*fields, "companies_house_checked_at"]
+            copy_update(
+                Supplier,
+                [{"id": c.pk, **{f: getattr(c, f) for f in written}} for c in changed],
+                written,
             )
             self.report.updated += len(changed)
             if new:
